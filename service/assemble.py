@@ -1,0 +1,65 @@
+"""Turn per-segment decisions into spans that cover the whole input, in order, without overlap.
+
+Every character gets an owner: its segment's decision, the residue span cut out of a
+kept segment, or, between segments, a separator (pipes: markup) or the whitespace's
+neighbour (whitespace belongs to the span before it). Runs of one owner become spans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .document import Decision, Document, Span
+from .resolve import Resolution
+
+_SEPARATOR = Decision("markup", 0.99, "segment_v1", "segment.cell_separator")
+_EMPTY = Decision("boilerplate", 1.0, "segment_v1", "segment.blank")
+_WHITESPACE = np.array([ord(c) for c in " \t\n\r\f\v\xa0\u2028\u2029\u200b\ufeff"], dtype=np.uint32)
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
+    text = doc.text
+    if not text:
+        return ()
+    owners: list[Decision] = list(resolution.decisions)
+    owner = np.full(len(text), -1, dtype=np.int64)
+    for i, seg in enumerate(doc.segments):
+        owner[seg.start:seg.end] = i
+    for span in resolution.inline:
+        owner[span.start:span.end] = len(owners)
+        owners.append(Decision(span.label, span.score, span.tagger, span.rule))
+    if not owners:
+        return (Span(0, len(text), _EMPTY.label, _EMPTY.score, _EMPTY.tagger, _EMPTY.rule),)
+
+    gap = owner < 0
+    if gap.any():
+        blank = np.isin(_codepoints(text), _WHITESPACE)
+        separator = gap & ~blank
+        if separator.any():
+            owner[separator] = len(owners)
+            owners.append(_SEPARATOR)
+        # whitespace joins the span before it; leading whitespace the span after it
+        positions = np.arange(len(text))
+        filled = np.maximum.accumulate(np.where(owner >= 0, positions, -1))
+        leading = filled < 0
+        owner = np.where(owner >= 0, owner, owner[np.maximum(filled, 0)])
+        if leading.any():
+            first = int(np.argmax(~leading))
+            owner[leading] = owner[first]
+
+    keys = [(d.label, d.score, d.tagger, d.rule) for d in owners]
+    # merge neighbouring owners that say exactly the same thing
+    key_ids = {k: n for n, k in enumerate(dict.fromkeys(keys))}
+    canonical = np.array([key_ids[k] for k in keys], dtype=np.int64)[owner]
+    bounds = np.flatnonzero(canonical[1:] != canonical[:-1]) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    ends = np.concatenate((bounds, [len(text)])).tolist()
+    first_owner = owner[starts].tolist()
+    return tuple(
+        Span(s, e, owners[o].label, owners[o].score, owners[o].tagger, owners[o].rule)
+        for s, e, o in zip(starts, ends, first_owner, strict=True)
+    )

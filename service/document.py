@@ -1,0 +1,99 @@
+"""The data types that flow through the engine, in one place.
+
+Offsets are half-open ``[start, end)`` in Unicode code points over the
+original input (``Document.text``), which is never modified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LABELS: tuple[str, ...] = (
+    "content",
+    "title",
+    "paywall",
+    "ad",
+    "image",
+    "copyright",
+    "navigation",
+    "social",
+    "newsletter",
+    "cookie",
+    "related",
+    "comments",
+    "markup",
+    "boilerplate",
+)
+LABEL_SET = frozenset(LABELS)
+LABEL_DESCRIPTIONS: dict[str, str] = {
+    "content": "article prose",
+    "title": "the article headline",
+    "paywall": "subscription offers, price plans, log-in prompts of a paywall",
+    "ad": "advertisement markers and sponsored blocks",
+    "image": "image placeholders and captions residue such as ![]()",
+    "copyright": "copyright and rights-reserved footers",
+    "navigation": "menus, breadcrumbs, section lists, skip links",
+    "social": "share buttons and follow-us prompts",
+    "newsletter": "newsletter and e-mail sign-up prompts",
+    "cookie": "cookie and consent notices",
+    "related": "related, recommended and most-read article lists",
+    "comments": "comment sections and their prompts",
+    "markup": "scrape residue: lone pipes, link targets, empty links, table rules",
+    "boilerplate": "other page furniture (bylines, dates, widgets) judged not to be prose",
+}
+KEPT_LABELS_DEFAULT = frozenset({"content", "title"})
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of the input the engine labels as a unit: a line, or a cell of a line."""
+
+    start: int
+    end: int
+    line: int  # index of the input line the segment lies on
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A labelled region proposed by a tagger or decided by the resolver.
+
+    ``tagger`` names the tagger with its version (``phrases_v1``); ``rule`` the
+    rule id when a rule decided it. Together they answer "why?" from the span alone.
+    """
+
+    start: int
+    end: int
+    label: str
+    score: float
+    tagger: str
+    rule: str | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    """The raw input and what the segmenter found in it."""
+
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The resolver's verdict on one segment: its label and the span that decided it."""
+
+    label: str
+    score: float
+    tagger: str
+    rule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What the engine returns: the clean text and spans covering the whole input in order."""
+
+    text: str
+    spans: tuple[Span, ...]
+    paywalled: bool
+    chars_in: int
+    chars_out: int
+    removed_chars_by_label: dict[str, int]

@@ -1,0 +1,214 @@
+"""Decide one label per segment from the taggers' proposals, as a few pure passes.
+
+1. base: a line rule beats residue, residue beats the quality heuristic;
+2. blocks: a rule that opens a block (a paywall offer) covers what follows until prose resumes;
+3. smoothing: short and near-good segments take their neighbours' verdict (jusText);
+4. main block: content far from the article's main body is dropped (max-sum run);
+5. title: the headline is kept when nothing else claimed it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+from .document import Decision, Document, Span
+
+RESOLVER = "resolver_v1"
+CONTENT_CLASSES = ("good", "neargood")
+_SENTENCE_END = frozenset(".!?…\"”’»)")
+
+
+@dataclass(frozen=True)
+class Policy:
+    block_end_min_chars: int = 80
+    main_block_bad_weight: float = 0.5
+    residue_cover: float = 0.9
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """Every tagger's spans, grouped by what they are about."""
+
+    rules: list[Span]  # segment-aligned, from line rules
+    residue: list[Span]  # inline, from residue rules
+    quality: list[Span]  # one per segment, rule = "quality.<class>"
+    repetition: list[Span]
+    title: list[Span]
+    block_openers: frozenset[str]  # ids of rules that open a block
+
+
+@dataclass(frozen=True)
+class Resolution:
+    decisions: list[Decision]  # one per segment
+    inline: list[Span]  # residue to cut out of kept segments
+
+
+def _by_segment(spans: list[Span], index: dict[int, int]) -> dict[int, list[Span]]:
+    out: dict[int, list[Span]] = {}
+    for span in spans:
+        i = index.get(span.start)
+        if i is not None:
+            out.setdefault(i, []).append(span)
+    return out
+
+
+def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[str, int]], dict]:
+    """Characters of each segment covered by residue, by label (overlaps counted once),
+    and the first residue span of each (segment, label), whose rule gets the credit."""
+    starts = [s.start for s in doc.segments]
+    covered: dict[int, dict[str, int]] = {}
+    first: dict[tuple[int, str], Span] = {}
+    reach: dict[int, int] = {}
+    for span in residue:  # sorted by start
+        i = bisect_right(starts, span.start) - 1
+        if i < 0 or span.start >= doc.segments[i].end:
+            continue
+        seg = doc.segments[i]
+        start = max(span.start, reach.get(i, seg.start))
+        end = min(span.end, seg.end)
+        if end > start:
+            per_label = covered.setdefault(i, {})
+            per_label[span.label] = per_label.get(span.label, 0) + end - start
+            first.setdefault((i, span.label), span)
+            reach[i] = end
+    return covered, first
+
+
+def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], list[str]]:
+    index = {s.start: i for i, s in enumerate(doc.segments)}
+    rules = _by_segment(p.rules, index)
+    quality = _by_segment(p.quality, index)
+    repeated = _by_segment(p.repetition, index)
+    cover, first_residue = _residue_cover(doc, p.residue)
+    decisions: list[Decision] = []
+    classes: list[str] = []
+    for i, seg in enumerate(doc.segments):
+        q = quality[i][0]
+        cls = q.rule.split(".", 1)[1] if q.rule else "bad"
+        if i in rules:
+            best = max(rules[i], key=lambda s: s.score)
+            decisions.append(Decision(best.label, best.score, best.tagger, best.rule))
+            classes.append("rule")
+            continue
+        per_label = cover.get(i)
+        if per_label and sum(per_label.values()) >= policy.residue_cover * (seg.end - seg.start):
+            r = first_residue[(i, max(per_label, key=per_label.__getitem__))]
+            decisions.append(Decision(r.label, r.score, r.tagger, r.rule))
+            classes.append("rule")
+            continue
+        if i in repeated and cls != "good":
+            r = repeated[i][0]
+            decisions.append(Decision(r.label, r.score, r.tagger, r.rule))
+            classes.append("repeated")
+            continue
+        decisions.append(Decision(q.label, q.score, q.tagger, q.rule))
+        classes.append(cls)
+    return decisions, classes
+
+
+def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
+    """Good prose, or a segment long enough and ending like a sentence."""
+    if cls in CONTENT_CLASSES:
+        return True
+    if cls in ("rule", "repeated"):
+        return False
+    seg = doc.segments[i]
+    return seg.end - seg.start >= policy.block_end_min_chars and doc.text[seg.end - 1] in _SENTENCE_END
+
+
+def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],
+                   policy: Policy) -> None:
+    """An opened block (paywall offer) covers everything that is not prose until prose resumes."""
+    i, n = 0, len(decisions)
+    while i < n:
+        opener = decisions[i]
+        if opener.rule not in openers:
+            i += 1
+            continue
+        block = Decision(opener.label, opener.score, "block_v1", opener.rule)
+        j = i + 1
+        while j < n and not _prose_resumes(doc, j, classes[j], policy):
+            if classes[j] != "rule":
+                decisions[j] = block
+                classes[j] = "rule"
+            j += 1
+        i = j
+
+
+def _smooth(classes: list[str]) -> list[str]:
+    """jusText's context pass: short and near-good segments follow their neighbours."""
+    n = len(classes)
+    solid = ["bad" if c in ("rule", "repeated") else c for c in classes]
+
+    def nearest(i: int, step: int, skip: tuple[str, ...]) -> str:
+        j = i + step
+        while 0 <= j < n:
+            if solid[j] not in skip:
+                return solid[j]
+            j += step
+        return "bad"
+
+    out = list(solid)
+    for i, c in enumerate(solid):
+        if c == "short":
+            prev, nxt = nearest(i, -1, ("short",)), nearest(i, 1, ("short",))
+            ok = {prev, nxt} <= {"good", "neargood"} and "good" in (prev, nxt)
+            out[i] = "good" if ok else "bad"
+        elif c == "neargood":
+            prev, nxt = nearest(i, -1, ("short", "neargood")), nearest(i, 1, ("short", "neargood"))
+            out[i] = "good" if "good" in (prev, nxt) else "bad"
+    return out
+
+
+def _main_block(lengths: np.ndarray, good: np.ndarray, bad_weight: float) -> tuple[int, int]:
+    """The run of segments with the largest sum of good minus weighted bad characters."""
+    weights = np.where(good, lengths, -bad_weight * lengths)
+    prefix = np.concatenate(([0.0], np.cumsum(weights)))
+    running_min = np.minimum.accumulate(prefix)
+    # where each running minimum was reached: the best start for every end
+    low_index = np.maximum.accumulate(np.where(prefix <= running_min, np.arange(len(prefix)), 0))
+    gains = prefix[1:] - running_min[:-1]
+    end = int(np.argmax(gains))
+    start = int(low_index[end])
+    return start, end + 1
+
+
+def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
+    segments = doc.segments
+    if not segments:
+        return Resolution([], [])
+    decisions, classes = _base(doc, p, policy)
+    _extend_blocks(doc, decisions, classes, p.block_openers, policy)
+    smoothed = _smooth(classes)
+    good = np.array([c == "good" for c in smoothed])
+    lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
+    start, end = _main_block(lengths, good, policy.main_block_bad_weight) if good.any() else (0, 0)
+
+    for i, seg in enumerate(segments):
+        d = decisions[i]
+        if classes[i] in ("rule", "repeated"):
+            continue
+        if smoothed[i] == "good" and start <= i < end:
+            decisions[i] = Decision("content", d.score if d.label == "content" else 0.6, d.tagger, d.rule)
+        elif smoothed[i] == "good":
+            decisions[i] = Decision("boilerplate", 0.6, RESOLVER, "resolve.outside_main_block")
+        elif d.label == "content":
+            decisions[i] = Decision("boilerplate", 0.6, RESOLVER, f"resolve.context_{classes[i]}")
+
+    index = {s.start: i for i, s in enumerate(segments)}
+    for span in p.title:
+        i = index.get(span.start)
+        if i is not None and classes[i] not in ("rule", "repeated") and i < max(start, 1):
+            decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
+
+    kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}
+    starts = [s.start for s in segments]
+    inline = []
+    for span in p.residue:
+        i = bisect_right(starts, span.start) - 1
+        if i in kept and span.end <= segments[i].end:
+            inline.append(span)
+    return Resolution(decisions, inline)

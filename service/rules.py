@@ -1,0 +1,239 @@
+"""Rule packs: load YAML, validate, compile into one RE2 set, find hits per line.
+
+Rules are data (rules/*.yaml). Each rule becomes one RE2 pattern; all of them are
+compiled into a single ``re2.Set`` that tells in one linear-time pass which rules
+occur anywhere in a document, and only those rules are then located line by line.
+RE2 has no backtracking, so no rule or client-supplied text can blow up the matcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import re2
+import yaml
+
+from .document import LABEL_SET
+
+SCOPES = ("line", "start", "anywhere")
+_NOT_WORD = r"[^\pL\pN_\n]"
+_SPACE = r"[ \t\xa0]+"
+_MAX_MEM = 64 << 20
+_RULE_KEYS = {
+    "id", "label", "description", "scope", "phrases", "patterns", "languages",
+    "score", "max_chars", "opens_block", "inline", "examples",
+}
+
+
+class RuleError(ValueError):
+    """A rule pack is invalid: raised at boot, never at request time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    label: str
+    description: str
+    scope: str
+    pattern: str  # the compiled RE2 source (one line at a time: never matches a newline)
+    languages: tuple[str, ...]
+    score: float
+    max_chars: int | None
+    opens_block: bool
+    inline: bool  # the span is the match (or its groups), not the segment around it
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+    pack: str
+
+    def info(self) -> dict:
+        return {
+            "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
+            "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
+            "opens_block": self.opens_block, "inline": self.inline, "pack": self.pack,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One occurrence of a rule: the match, and for inline rules with groups, the group ranges."""
+
+    rule: Rule
+    start: int
+    end: int
+    parts: tuple[tuple[int, int], ...] = ()
+
+
+def _options() -> re2.Options:
+    opts = re2.Options()
+    opts.case_sensitive = False
+    opts.never_nl = True
+    opts.max_mem = _MAX_MEM
+    return opts
+
+
+def _phrase_source(phrase: str) -> str:
+    """A literal phrase as RE2 source: case-insensitive, any run of blanks between words."""
+    words = phrase.split()
+    if not words:
+        raise RuleError("empty phrase")
+    return _SPACE.join(re2.escape(w) for w in words)
+
+
+def _rule_source(scope: str, alternatives: list[str], inline: bool) -> str:
+    body = "(?:" + "|".join(alternatives) + ")"
+    if inline:  # residue syntax: the match itself is the span, wherever it stands
+        return f"(?m){body}"
+    if scope == "line":  # the phrase is the whole line, give or take bullets and punctuation
+        return rf"(?m)^{_NOT_WORD}*{body}{_NOT_WORD}*$"
+    if scope == "start":
+        return rf"(?m)^{_NOT_WORD}*{body}(?:$|{_NOT_WORD})"
+    return rf"(?m)(?:^|{_NOT_WORD}){body}(?:$|{_NOT_WORD})"
+
+
+def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
+    where = f"{pack}: rule {raw.get('id', '?')!r}"
+    if not isinstance(raw, dict):
+        raise RuleError(f"{pack}: each rule must be a mapping")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise RuleError(f"{pack}: a rule has no id")
+    label = raw.get("label", defaults.get("label"))
+    if label not in LABEL_SET:
+        raise RuleError(f"{where}: unknown label {label!r}")
+    scope = raw.get("scope", defaults.get("scope", "line"))
+    if scope not in SCOPES:
+        raise RuleError(f"{where}: scope must be one of {SCOPES}")
+    phrases = raw.get("phrases") or []
+    patterns = raw.get("patterns") or []
+    if not phrases and not patterns:
+        raise RuleError(f"{where}: needs phrases or patterns")
+    if not all(isinstance(p, str) for p in [*phrases, *patterns]):
+        raise RuleError(f"{where}: phrases and patterns must be strings")
+    alternatives = [_phrase_source(p) for p in phrases] + [f"(?:{p})" for p in patterns]
+    inline = bool(raw.get("inline", defaults.get("inline", False)))
+    source = _rule_source(scope, alternatives, inline)
+    try:
+        re2.compile(source, _options())
+    except re2.error as exc:
+        raise RuleError(f"{where}: pattern does not compile under RE2: {exc}") from None
+    examples = raw.get("examples") or {}
+    match_examples = tuple(examples.get("match") or ())
+    no_match_examples = tuple(examples.get("no_match") or ())
+    if not match_examples or not no_match_examples:
+        raise RuleError(f"{where}: needs examples.match and examples.no_match")
+    score = float(raw.get("score", defaults.get("score", 0.9)))
+    if not 0.0 < score <= 1.0:
+        raise RuleError(f"{where}: score must be in (0, 1]")
+    max_chars = raw.get("max_chars", defaults.get("max_chars"))
+    return Rule(
+        id=rule_id,
+        label=label,
+        description=str(raw.get("description", "")),
+        scope=scope,
+        pattern=source,
+        languages=tuple(raw.get("languages", defaults.get("languages", ["*"]))),
+        score=score,
+        max_chars=int(max_chars) if max_chars is not None else None,
+        opens_block=bool(raw.get("opens_block", False)),
+        inline=inline,
+        match_examples=match_examples,
+        no_match_examples=no_match_examples,
+        pack=pack,
+    )
+
+
+class _Matcher:
+    """One RE2 set over some rules plus each rule compiled alone, to locate what the set found."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.compiled = tuple(re2.compile(r.pattern, _options()) for r in rules)
+        self.set = re2.Set.SearchSet(_options())
+        for rule in rules:
+            self.set.Add(rule.pattern)
+        if rules:
+            try:
+                self.set.Compile()
+            except re2.error as exc:
+                raise RuleError(f"the combined rule set does not compile: {exc}") from None
+
+    def hits(self, text: str) -> list[Hit]:
+        if not self.rules or not text:
+            return []
+        out: list[Hit] = []
+        for index in sorted(self.set.Match(text) or ()):
+            rule, pattern = self.rules[index], self.compiled[index]
+            groups = pattern.groups
+            for m in pattern.finditer(text):
+                parts = tuple(m.span(g) for g in range(1, groups + 1) if m.start(g) >= 0) if groups else ()
+                out.append(Hit(rule, m.start(), m.end(), parts))
+        return out
+
+
+class RuleSet:
+    """All loaded rules, compiled once; safe to share between threads.
+
+    Line rules label the segment they fall in; inline rules label only what they match.
+    """
+
+    def __init__(self, rules: list[Rule], version: str) -> None:
+        ids = [r.id for r in rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise RuleError(f"duplicate rule ids: {dupes}")
+        self.rules = tuple(rules)
+        self.version = version
+        self._line = _Matcher([r for r in rules if not r.inline])
+        self._inline = _Matcher([r for r in rules if r.inline])
+        self._single = {r.id: re2.compile(r.pattern, _options()) for r in rules}
+
+    def line_hits(self, text: str) -> list[Hit]:
+        """Occurrences of line rules (max_chars is the tagger's business: it knows the segments)."""
+        return self._line.hits(text)
+
+    def inline_hits(self, text: str) -> list[Hit]:
+        return self._inline.hits(text)
+
+    def matches_example(self, rule: Rule, line: str) -> bool:
+        """Does the rule fire on this one-line example, as the taggers would apply it?"""
+        if not rule.inline and rule.max_chars is not None and len(line.strip()) > rule.max_chars:
+            return False
+        return self._single[rule.id].search(line) is not None
+
+    def info(self) -> list[dict]:
+        return [r.info() for r in self.rules]
+
+
+def load_rules(rules_dir: Path) -> RuleSet:
+    """Load every ``*.yaml`` pack under ``rules_dir``; raise RuleError on any defect."""
+    rules: list[Rule] = []
+    digest = hashlib.sha256()
+    paths = sorted(Path(rules_dir).glob("*.yaml"))
+    if not paths:
+        raise RuleError(f"no rule packs (*.yaml) in {rules_dir}")
+    for path in paths:
+        raw_bytes = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw_bytes)
+        try:
+            data = yaml.safe_load(raw_bytes) or {}
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{path.name}: invalid YAML: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise RuleError(f"{path.name}: expected a mapping with a 'rules' list")
+        defaults = data.get("defaults") or {}
+        rules.extend(_parse_rule(raw, path.stem, defaults) for raw in data["rules"])
+    return RuleSet(rules, version=digest.hexdigest()[:12])
+
+
+def load_word_lists(directory: Path) -> dict[str, frozenset[str]]:
+    """Plain-text word lists (one lower-case word a line), keyed by file stem."""
+    lists = {}
+    for path in sorted(Path(directory).glob("*.txt")):
+        words = (w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
+        lists[path.stem] = frozenset(w for w in words if w and not w.startswith("#"))
+    return lists

@@ -1,0 +1,51 @@
+"""Split raw text into segments with exact offsets.
+
+A segment is a line with its surrounding blanks trimmed, or, on a line that glues
+several things together with pipes (``Home | News | Sport``, Markdown table rows),
+each cell between the pipes. Pipes at the start or end of a line stay inside the
+segment: they are inline residue that a tagger labels, not a cell boundary.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .document import Segment
+
+_LINE = re.compile(r"[^\n]+")
+# An inner pipe: blanks, one or more pipes, blanks, with text on both sides.
+_INNER_PIPE = re.compile(r"[ \t\xa0]*\|+[ \t\xa0]*")
+_BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    stripped = piece.strip(_BLANK)
+    if not stripped:
+        return start, start
+    lead = len(piece) - len(piece.lstrip(_BLANK))
+    return start + lead, start + lead + len(stripped)
+
+
+def split_segments(text: str) -> list[Segment]:
+    """Segments in input order; whitespace-only lines yield none."""
+    segments: list[Segment] = []
+    for line_no, match in enumerate(_LINE.finditer(text)):
+        start, end = _trimmed(text, match.start(), match.end())
+        if start == end:
+            continue
+        if "|" not in text[start:end]:
+            segments.append(Segment(start, end, line_no))
+            continue
+        cursor = start
+        for pipe in _INNER_PIPE.finditer(text, start, end):
+            if pipe.start() == start or pipe.end() == end:
+                continue  # leading or trailing pipe: residue inside the cell
+            cell = _trimmed(text, cursor, pipe.start())
+            if cell[0] < cell[1]:
+                segments.append(Segment(cell[0], cell[1], line_no))
+            cursor = pipe.end()
+        cell = _trimmed(text, cursor, end)
+        if cell[0] < cell[1]:
+            segments.append(Segment(cell[0], cell[1], line_no))
+    return segments
