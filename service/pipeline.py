@@ -58,6 +58,7 @@ class Engine:
         self.repetition = RepetitionTagger(**thresholds.repetition)
         self.title = TitleTagger(**thresholds.title)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
+        self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version}
 
     @classmethod
@@ -83,6 +84,7 @@ class Engine:
             repetition=self.repetition.tag(doc),
             title=self.title.tag(doc),
             block_openers=self.block_openers,
+            section_openers=self.section_openers,
         )
         return assemble(doc, resolve(doc, proposals, self.thresholds.policy))
 

@@ -24,8 +24,16 @@ _SENTENCE_END = frozenset(".!?…\"”’»)")
 @dataclass(frozen=True)
 class Policy:
     block_end_min_chars: int = 80
-    main_block_bad_weight: float = 0.5
     residue_cover: float = 0.9
+    # weight per character of each class when choosing the main block
+    weight_good: float = 1.0
+    weight_neargood: float = 0.7
+    weight_short: float = -0.2
+    weight_bad: float = -0.5
+
+    def weights(self) -> dict[str, float]:
+        return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
+                "bad": self.weight_bad, "rule": self.weight_bad, "repeated": self.weight_bad}
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Proposals:
     repetition: list[Span]
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
+    section_openers: frozenset[str] = frozenset()  # ids of rules that end the article
 
 
 @dataclass(frozen=True)
@@ -138,42 +147,55 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
         i = j
 
 
-def _smooth(classes: list[str]) -> list[str]:
-    """jusText's context pass: short and near-good segments follow their neighbours."""
-    n = len(classes)
-    solid = ["bad" if c in ("rule", "repeated") else c for c in classes]
+def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
+    """jusText's context pass inside the main block: short segments follow their neighbours.
 
-    def nearest(i: int, step: int, skip: tuple[str, ...]) -> str:
+    Near-good counts as good here: the main block was chosen for its prose.
+    """
+    n = len(classes)
+    solid = ["bad" if c in ("rule", "repeated") else ("good" if c == "neargood" else c) for c in classes]
+
+    def nearest(i: int, step: int) -> str:
         j = i + step
-        while 0 <= j < n:
-            if solid[j] not in skip:
+        while lo <= j < hi:
+            if solid[j] != "short":
                 return solid[j]
             j += step
-        return "bad"
+        return "edge"
 
-    out = list(solid)
-    for i, c in enumerate(solid):
-        if c == "short":
-            prev, nxt = nearest(i, -1, ("short",)), nearest(i, 1, ("short",))
-            ok = {prev, nxt} <= {"good", "neargood"} and "good" in (prev, nxt)
-            out[i] = "good" if ok else "bad"
-        elif c == "neargood":
-            prev, nxt = nearest(i, -1, ("short", "neargood")), nearest(i, 1, ("short", "neargood"))
-            out[i] = "good" if "good" in (prev, nxt) else "bad"
-    return out
+    keep = [False] * n
+    for i in range(lo, hi):
+        c = solid[i]
+        if c == "good":
+            keep[i] = True
+        elif c == "short":
+            keep[i] = {nearest(i, -1), nearest(i, 1)} <= {"good", "edge"} and "good" in (
+                nearest(i, -1), nearest(i, 1))
+    return keep
 
 
-def _main_block(lengths: np.ndarray, good: np.ndarray, bad_weight: float) -> tuple[int, int]:
-    """The run of segments with the largest sum of good minus weighted bad characters."""
-    weights = np.where(good, lengths, -bad_weight * lengths)
-    prefix = np.concatenate(([0.0], np.cumsum(weights)))
+def _section_start(decisions: list[Decision], classes: list[str], openers: frozenset[str],
+                   start: int, end: int) -> int:
+    """Where a section that ends the article (comments, related) opens, once prose has begun."""
+    seen_prose = False
+    for i in range(start, end):
+        if seen_prose and classes[i] == "rule" and decisions[i].rule in openers:
+            return i
+        seen_prose = seen_prose or classes[i] in CONTENT_CLASSES
+    return end
+
+
+def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
+    """The run of segments with the largest sum of weighted characters (prose +, chaff -)."""
+    prefix = np.concatenate(([0.0], np.cumsum(lengths * weights)))
     running_min = np.minimum.accumulate(prefix)
     # where each running minimum was reached: the best start for every end
     low_index = np.maximum.accumulate(np.where(prefix <= running_min, np.arange(len(prefix)), 0))
     gains = prefix[1:] - running_min[:-1]
     end = int(np.argmax(gains))
-    start = int(low_index[end])
-    return start, end + 1
+    if gains[end] <= 0:
+        return 0, 0
+    return int(low_index[end]), end + 1
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
@@ -182,21 +204,28 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         return Resolution([], [])
     decisions, classes = _base(doc, p, policy)
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
-    smoothed = _smooth(classes)
-    good = np.array([c == "good" for c in smoothed])
+    weight_of = policy.weights()
+    weights = np.array([weight_of[c] for c in classes])
     lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
-    start, end = _main_block(lengths, good, policy.main_block_bad_weight) if good.any() else (0, 0)
+    start, end = _main_block(lengths, weights)
+    section = _section_start(decisions, classes, p.section_openers, start, end)
+    keep = _smooth(classes, start, section)
 
-    for i, seg in enumerate(segments):
+    for i in range(len(segments)):
         d = decisions[i]
         if classes[i] in ("rule", "repeated"):
             continue
-        if smoothed[i] == "good" and start <= i < end:
+        if keep[i]:
             decisions[i] = Decision("content", d.score if d.label == "content" else 0.6, d.tagger, d.rule)
-        elif smoothed[i] == "good":
-            decisions[i] = Decision("boilerplate", 0.6, RESOLVER, "resolve.outside_main_block")
-        elif d.label == "content":
-            decisions[i] = Decision("boilerplate", 0.6, RESOLVER, f"resolve.context_{classes[i]}")
+        elif section <= i < end:
+            opener = decisions[section]
+            decisions[i] = Decision(opener.label, opener.score, "section_v1", opener.rule)
+        elif start <= i < end:
+            if d.label == "content":
+                decisions[i] = Decision("boilerplate", 0.6, RESOLVER, f"resolve.context_{classes[i]}")
+        else:
+            decisions[i] = Decision("boilerplate", 0.6 if d.label == "content" else d.score, RESOLVER,
+                                    "resolve.outside_main_block")
 
     index = {s.start: i for i, s in enumerate(segments)}
     for span in p.title:

@@ -23,7 +23,7 @@ _SPACE = r"[ \t\xa0]+"
 _MAX_MEM = 64 << 20
 _RULE_KEYS = {
     "id", "label", "description", "scope", "phrases", "patterns", "languages",
-    "score", "max_chars", "opens_block", "inline", "examples",
+    "score", "max_chars", "opens_block", "opens_section", "inline", "examples",
 }
 
 
@@ -41,7 +41,8 @@ class Rule:
     languages: tuple[str, ...]
     score: float
     max_chars: int | None
-    opens_block: bool
+    opens_block: bool  # the label runs on over what follows until prose resumes (a paywall offer)
+    opens_section: bool  # once the article has begun, the label runs on to its end (comments)
     inline: bool  # the span is the match (or its groups), not the segment around it
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
@@ -51,7 +52,7 @@ class Rule:
         return {
             "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
             "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
-            "opens_block": self.opens_block, "inline": self.inline, "pack": self.pack,
+            "opens_block": self.opens_block, "opens_section": self.opens_section, "inline": self.inline, "pack": self.pack,
         }
 
 
@@ -139,7 +140,8 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         languages=tuple(raw.get("languages", defaults.get("languages", ["*"]))),
         score=score,
         max_chars=int(max_chars) if max_chars is not None else None,
-        opens_block=bool(raw.get("opens_block", False)),
+        opens_block=bool(raw.get("opens_block", defaults.get("opens_block", False))),
+        opens_section=bool(raw.get("opens_section", defaults.get("opens_section", False))),
         inline=inline,
         match_examples=match_examples,
         no_match_examples=no_match_examples,

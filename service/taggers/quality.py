@@ -94,13 +94,16 @@ def segment_stats(text: str, stop: StopWords, language: int) -> SegmentStats:
                         bool(_TERMINAL.search(visible)))
 
 
-def classify(stats: SegmentStats, t: QualityThresholds) -> tuple[str, float]:
-    """jusText's context-free classification, with a score for the content label."""
+def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) -> tuple[str, float]:
+    """jusText's context-free classification, with a score for the content label.
+
+    Without a stop-word list for the document's language, length and punctuation decide.
+    """
     if stats.link_density > t.max_link_density:
         return "bad", 0.1
     if stats.chars < t.length_low:
         return "short", 0.4
-    density = stats.stop_density
+    density = stats.stop_density if known_language else t.stopwords_high
     if density >= t.stopwords_high:
         return ("good", 0.9) if stats.chars > t.length_high else ("neargood", 0.7)
     if density >= t.stopwords_low or (stats.terminal and density >= t.sentence_stopwords_low):
@@ -121,7 +124,7 @@ class QualityTagger:
         language = self.stop.language_mask(_WORD.findall(" ".join(pieces).lower()))
         spans = []
         for seg, piece in zip(doc.segments, pieces, strict=True):
-            cls, score = classify(segment_stats(piece, self.stop, language), self.thresholds)
+            cls, score = classify(segment_stats(piece, self.stop, language), self.thresholds, bool(language))
             label = "content" if cls in ("good", "neargood") else "boilerplate"
             spans.append(Span(seg.start, seg.end, label, score if label == "content" else 1 - score,
                               self.name, f"quality.{cls}"))
