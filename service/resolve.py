@@ -18,6 +18,7 @@ from .document import Decision, Document, Span
 
 RESOLVER = "resolver_v1"
 CONTENT_CLASSES = ("good", "neargood")
+FIXED_CLASSES = ("rule", "repeated", "residue")  # decided before context: smoothing leaves them alone
 _SENTENCE_END = frozenset(".!?…\"”’»)")
 
 
@@ -30,10 +31,13 @@ class Policy:
     weight_neargood: float = 0.7
     weight_short: float = -0.2
     weight_bad: float = -0.5
+    weight_residue: float = 0.0
+    penalty_cap_chars: int = 200  # a long link or image line costs no more than this many characters
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
-                "bad": self.weight_bad, "rule": self.weight_bad, "repeated": self.weight_bad}
+                "bad": self.weight_bad, "rule": self.weight_bad, "repeated": self.weight_bad,
+                "residue": self.weight_residue}
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], 
         if per_label and sum(per_label.values()) >= policy.residue_cover * (seg.end - seg.start):
             r = first_residue[(i, max(per_label, key=per_label.__getitem__))]
             decisions.append(Decision(r.label, r.score, r.tagger, r.rule))
-            classes.append("rule")
+            classes.append("residue")
             continue
         if i in repeated and cls != "good":
             r = repeated[i][0]
@@ -122,7 +126,7 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
     """Good prose, or a segment long enough and ending like a sentence."""
     if cls in CONTENT_CLASSES:
         return True
-    if cls in ("rule", "repeated"):
+    if cls in FIXED_CLASSES:
         return False
     seg = doc.segments[i]
     return seg.end - seg.start >= policy.block_end_min_chars and doc.text[seg.end - 1] in _SENTENCE_END
@@ -140,7 +144,7 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
         block = Decision(opener.label, opener.score, "block_v1", opener.rule)
         j = i + 1
         while j < n and not _prose_resumes(doc, j, classes[j], policy):
-            if classes[j] != "rule":
+            if classes[j] not in ("rule", "residue"):
                 decisions[j] = block
                 classes[j] = "rule"
             j += 1
@@ -153,7 +157,7 @@ def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
     Near-good counts as good here: the main block was chosen for its prose.
     """
     n = len(classes)
-    solid = ["bad" if c in ("rule", "repeated") else ("good" if c == "neargood" else c) for c in classes]
+    solid = ["bad" if c in FIXED_CLASSES else ("good" if c == "neargood" else c) for c in classes]
 
     def nearest(i: int, step: int) -> str:
         j = i + step
@@ -207,13 +211,14 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     weight_of = policy.weights()
     weights = np.array([weight_of[c] for c in classes])
     lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
+    lengths = np.where(weights < 0, np.minimum(lengths, policy.penalty_cap_chars), lengths)
     start, end = _main_block(lengths, weights)
     section = _section_start(decisions, classes, p.section_openers, start, end)
     keep = _smooth(classes, start, section)
 
     for i in range(len(segments)):
         d = decisions[i]
-        if classes[i] in ("rule", "repeated"):
+        if classes[i] in FIXED_CLASSES:
             continue
         if keep[i]:
             decisions[i] = Decision("content", d.score if d.label == "content" else 0.6, d.tagger, d.rule)
@@ -230,7 +235,7 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     index = {s.start: i for i, s in enumerate(segments)}
     for span in p.title:
         i = index.get(span.start)
-        if i is not None and classes[i] not in ("rule", "repeated") and i < max(start, 1):
+        if i is not None and classes[i] not in FIXED_CLASSES and i < max(start, 1):
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}

@@ -4,13 +4,17 @@ Each segment gets a class that the resolver smooths with its neighbours:
 ``good`` (long prose), ``neargood`` (prose-like), ``short`` (too short to tell)
 and ``bad`` (link lists, menus, labels). The class travels as the span's rule id
 (``quality.good`` ...), the label is ``content`` or ``boilerplate``.
+
+The measurements are made once over the whole document and summed per segment
+with numpy, so the cost does not grow with a Python loop per segment or per rule.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..document import Document, Span
 
@@ -18,7 +22,8 @@ from ..document import Document, Span
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _WORD = re.compile(r"\w+")
-_TERMINAL = re.compile(r"[.!?…:;\"”’»)\]]\W*$")
+_NOT_WORD = re.compile(r"\W")
+_TERMINAL = frozenset(".!?…:;\"”’»)]")
 
 CLASSES = ("good", "neargood", "short", "bad")
 
@@ -33,21 +38,15 @@ class QualityThresholds:
     sentence_stopwords_low: float = 0.15
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SegmentStats:
-    chars: int  # visible characters
-    words: int
-    stopwords: int
-    link_chars: int
-    terminal: bool  # ends like a sentence
+    """Per-segment measurements, one numpy array each (index = segment index)."""
 
-    @property
-    def stop_density(self) -> float:
-        return self.stopwords / self.words if self.words else 0.0
-
-    @property
-    def link_density(self) -> float:
-        return self.link_chars / self.chars if self.chars else 0.0
+    chars: np.ndarray  # visible characters (images and link targets removed)
+    words: np.ndarray
+    stopwords: np.ndarray
+    link_chars: np.ndarray
+    terminal: np.ndarray  # ends like a sentence
 
 
 class StopWords:
@@ -55,60 +54,106 @@ class StopWords:
 
     def __init__(self, lists: dict[str, frozenset[str]]) -> None:
         self.languages = tuple(sorted(lists))
+        if len(self.languages) > 64:
+            raise ValueError("at most 64 stop-word lists")
         masks: dict[str, int] = {}
         for bit, lang in enumerate(self.languages):
             for word in lists[lang]:
                 masks[word] = masks.get(word, 0) | (1 << bit)
         self._masks = masks
 
-    def language_mask(self, words: list[str]) -> int:
-        """The bit of the language whose stop words occur most often among ``words``."""
-        counts: Counter[int] = Counter()
-        masks = self._masks
-        for word in words:
-            mask = masks.get(word)
-            if mask:
-                counts[mask] += 1
-        per_language = [0] * len(self.languages)
-        for mask, n in counts.items():
-            for bit in range(len(self.languages)):
-                if mask >> bit & 1:
-                    per_language[bit] += n
-        if not any(per_language):
+    def masks(self, words: list[str]) -> np.ndarray:
+        """Bit mask of the languages each word is a stop word of."""
+        get = self._masks.get
+        return np.fromiter((get(w, 0) for w in words), dtype=np.uint64, count=len(words))
+
+    def best_language(self, masks: np.ndarray) -> int:
+        """The bit of the language whose stop words occur most often (0 if none does)."""
+        if not masks.any():
             return 0
-        return 1 << max(range(len(per_language)), key=per_language.__getitem__)
-
-    def mask(self, word: str) -> int:
-        return self._masks.get(word, 0)
-
-
-def segment_stats(text: str, stop: StopWords, language: int) -> SegmentStats:
-    visible = _IMAGE.sub("", text)
-    link_chars = 0
-    if "](" in visible:
-        link_chars = sum(len(m.group(1)) for m in _LINK.finditer(visible))
-        visible = _LINK.sub(r"\1", visible)
-    words = _WORD.findall(visible.lower())
-    stopwords = sum(1 for w in words if stop.mask(w) & language) if language else 0
-    return SegmentStats(len(visible.strip()), len(words), stopwords, link_chars,
-                        bool(_TERMINAL.search(visible)))
+        bits = np.unpackbits(masks.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+        per_language = bits.sum(axis=0)[: len(self.languages)]
+        return 1 << int(np.argmax(per_language))
 
 
-def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) -> tuple[str, float]:
-    """jusText's context-free classification, with a score for the content label.
+def _segment_index(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the segment each position falls in, or -1 between segments."""
+    idx = np.searchsorted(starts, positions, side="right") - 1
+    inside = (idx >= 0) & (positions < ends[np.maximum(idx, 0)])
+    return np.where(inside, idx, -1)
+
+
+def _per_segment(index: np.ndarray, values: np.ndarray | None, n: int) -> np.ndarray:
+    keep = index >= 0
+    weights = None if values is None else values[keep]
+    return np.bincount(index[keep], weights=weights, minlength=n)[:n]
+
+
+def measure(doc: Document, stop: StopWords) -> tuple[SegmentStats, bool]:
+    """Measure every segment; also tell whether a stop-word list fits the document."""
+    text, segments = doc.text, doc.segments
+    n = len(segments)
+    starts = np.fromiter((s.start for s in segments), dtype=np.int64, count=n)
+    ends = np.fromiter((s.end for s in segments), dtype=np.int64, count=n)
+    chars = (ends - starts).astype(np.float64)
+
+    # words: the runs of word characters, found once; their starts come from a mask
+    word_mask = np.frombuffer(_NOT_WORD.sub("\0", text).encode("utf-32-le"), dtype=np.uint32) != 0
+    word_starts = np.flatnonzero(word_mask & ~np.concatenate(([False], word_mask[:-1])))
+    words = _WORD.findall(text.lower())
+    if len(words) != len(word_starts):  # lower() changed the word runs (rare scripts): slow path
+        words = [w.lower() for w in _WORD.findall(text)]
+    word_segment = _segment_index(word_starts, starts, ends)
+    masks = stop.masks(words)
+    language = stop.best_language(masks[word_segment >= 0]) if len(masks) else 0
+    is_stop = (masks & np.uint64(language)) != 0 if language else np.zeros(len(words), dtype=bool)
+
+    # Markdown: images are invisible, link syntax is invisible, anchors are link text
+    link_chars = np.zeros(n)
+    if "](" in text:
+        for pattern, group in ((_IMAGE, 0), (_LINK, 1)):
+            found = [(m.start(), m.end() - m.start(), len(m.group(1)) if group else 0)
+                     for m in pattern.finditer(text)]
+            if not found:
+                continue
+            pos, length, anchor = (np.array(col, dtype=np.int64) for col in zip(*found, strict=True))
+            seg = _segment_index(pos, starts, ends)
+            chars -= _per_segment(seg, (length - anchor).astype(np.float64), n)
+            link_chars += _per_segment(seg, anchor.astype(np.float64), n)
+
+    last = np.array([text[e - 1] in _TERMINAL for e in ends.tolist()], dtype=bool) if n else np.zeros(0, bool)
+    return SegmentStats(
+        chars=np.maximum(chars, 0),
+        words=_per_segment(word_segment, None, n),
+        stopwords=_per_segment(word_segment, is_stop.astype(np.float64), n),
+        link_chars=link_chars,
+        terminal=last,
+    ), bool(language)
+
+
+def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) -> tuple[np.ndarray, np.ndarray]:
+    """jusText's context-free classes (as indices into CLASSES) and a content score per segment.
 
     Without a stop-word list for the document's language, length and punctuation decide.
     """
-    if stats.link_density > t.max_link_density:
-        return "bad", 0.1
-    if stats.chars < t.length_low:
-        return "short", 0.4
-    density = stats.stop_density if known_language else t.stopwords_high
-    if density >= t.stopwords_high:
-        return ("good", 0.9) if stats.chars > t.length_high else ("neargood", 0.7)
-    if density >= t.stopwords_low or (stats.terminal and density >= t.sentence_stopwords_low):
-        return "neargood", 0.6
-    return "bad", 0.2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        link_density = np.where(stats.chars > 0, stats.link_chars / stats.chars, 0.0)
+        density = np.where(stats.words > 0, stats.stopwords / stats.words, 0.0)
+    if not known_language:
+        density = np.full_like(density, t.stopwords_high)
+    neargood = (
+        (density >= min(t.stopwords_low, t.stopwords_high))
+        | (stats.terminal & (density >= t.sentence_stopwords_low))
+    )
+    good = (density >= t.stopwords_high) & (stats.chars > t.length_high)
+    cls = np.select(
+        [link_density > t.max_link_density, stats.chars < t.length_low, good, neargood],
+        [3, 2, 0, 1],
+        default=3,
+    )
+    score = np.array([0.9, 0.7, 0.4, 0.2])[cls]
+    score = np.where(link_density > t.max_link_density, 0.1, score)
+    return cls, score
 
 
 class QualityTagger:
@@ -119,13 +164,15 @@ class QualityTagger:
         self.thresholds = thresholds
 
     def tag(self, doc: Document) -> list[Span]:
-        text = doc.text
-        pieces = [text[s.start:s.end] for s in doc.segments]
-        language = self.stop.language_mask(_WORD.findall(" ".join(pieces).lower()))
+        if not doc.segments:
+            return []
+        stats, known_language = measure(doc, self.stop)
+        classes, scores = classify(stats, self.thresholds, known_language)
         spans = []
-        for seg, piece in zip(doc.segments, pieces, strict=True):
-            cls, score = classify(segment_stats(piece, self.stop, language), self.thresholds, bool(language))
-            label = "content" if cls in ("good", "neargood") else "boilerplate"
-            spans.append(Span(seg.start, seg.end, label, score if label == "content" else 1 - score,
-                              self.name, f"quality.{cls}"))
+        for seg, cls, score in zip(doc.segments, classes.tolist(), scores.tolist(), strict=True):
+            name = CLASSES[cls]
+            if cls <= 1:
+                spans.append(Span(seg.start, seg.end, "content", score, self.name, f"quality.{name}"))
+            else:
+                spans.append(Span(seg.start, seg.end, "boilerplate", 1 - score, self.name, f"quality.{name}"))
         return spans

@@ -1,0 +1,81 @@
+import pytest
+
+from service.config import Settings
+from service.document import LABEL_SET
+from service.pipeline import Engine
+
+PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
+         "would vote on the proposal before the end of the month if the numbers were ready.")
+INPUTS = [
+    "",
+    "   \n\n\t",
+    "\0\0 NUL bytes \0",
+    "Home | News | Sport\n" + PROSE + "\n" + PROSE + "\nAdvertisement\n© 2024 Example Inc.",
+    "* [Business](https://example.com/b)\n* [Sport](https://example.com/s)\n\n" + PROSE + " [more](https://x.y)\n",
+    "Title line here\r\n" + PROSE + "\r\n" + PROSE + "\r\n",
+    "😀 " + PROSE + "\n" + "Ünïcödé " + PROSE,
+    "|\n|\n![]() |\n",
+    "a" * 5000,
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.from_settings(Settings())
+
+
+@pytest.mark.parametrize("text", INPUTS)
+def test_pipeline_spans_cover_input_in_order(engine: Engine, text: str) -> None:
+    result = engine.clean(text)
+    pos = 0
+    for span in result.spans:
+        assert span.start == pos and span.end > span.start
+        assert span.label in LABEL_SET
+        assert 0.0 <= span.score <= 1.0
+        assert span.tagger
+        pos = span.end
+    assert pos == len(text)
+
+
+@pytest.mark.parametrize("text", INPUTS)
+def test_pipeline_stats_add_up(engine: Engine, text: str) -> None:
+    result = engine.clean(text)
+    kept = sum(s.end - s.start for s in result.spans if s.label in ("content", "title"))
+    assert kept + sum(result.removed_chars_by_label.values()) == len(text)
+    assert result.chars_in == len(text)
+    assert result.chars_out == len(result.text)
+
+
+@pytest.mark.parametrize("text", INPUTS)
+def test_pipeline_clean_text_is_made_of_kept_input(engine: Engine, text: str) -> None:
+    result = engine.clean(text)
+    kept = " ".join(text[s.start:s.end] for s in result.spans if s.label in ("content", "title"))
+    for word in result.text.split():
+        assert word in kept
+
+
+def test_pipeline_keeps_prose_and_drops_chaff(engine: Engine) -> None:
+    text = INPUTS[3]
+    result = engine.clean(text)
+    assert result.text == PROSE + "\n" + PROSE
+    labels = {text[s.start:s.end].strip(): s.label for s in result.spans}
+    assert labels["Advertisement"] == "ad"
+    assert labels["© 2024 Example Inc."] == "copyright"
+
+
+def test_pipeline_markdown_links_become_anchor_text(engine: Engine) -> None:
+    result = engine.clean(INPUTS[4])
+    assert result.text == PROSE + " more"
+    assert "https" not in result.text
+
+
+def test_pipeline_keep_option_controls_output(engine: Engine) -> None:
+    text = INPUTS[3]
+    with_ads = engine.clean(text, keep=frozenset({"content", "ad"})).text
+    assert "Advertisement" in with_ads
+    assert "Advertisement" not in engine.clean(text).text
+
+
+def test_pipeline_version_names_rules(engine: Engine) -> None:
+    assert engine.version["rules"] and engine.version["engine"]
+    assert {r["id"] for r in engine.rules_info()} >= {"paywall.subscribe_to_continue", "ad.marker"}

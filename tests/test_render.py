@@ -1,0 +1,46 @@
+from service.document import Span
+from service.render import render
+
+KEEP = frozenset({"content", "title"})
+
+
+def _spans(text: str, parts: list[tuple[str, str]]) -> list[Span]:
+    spans, pos = [], 0
+    for piece, label in parts:
+        assert text.startswith(piece, pos)
+        spans.append(Span(pos, pos + len(piece), label, 1.0, "t"))
+        pos += len(piece)
+    assert pos == len(text)
+    return spans
+
+
+def test_render_removed_line_leaves_one_line_break() -> None:
+    text = "Title\nAdvertisement\nBody."
+    spans = _spans(text, [("Title\n", "title"), ("Advertisement\n", "ad"), ("Body.", "content")])
+    assert render(text, spans, KEEP) == "Title\nBody."
+
+
+def test_render_keeps_paragraph_break_across_removed_lines() -> None:
+    text = "One.\nMenu\n\nTwo."
+    spans = _spans(text, [("One.\n", "content"), ("Menu\n\n", "navigation"), ("Two.", "content")])
+    assert render(text, spans, KEEP) == "One.\n\nTwo."
+
+
+def test_render_link_becomes_its_anchor_text() -> None:
+    text = "See [the report](https://x.org/r) now."
+    spans = _spans(text, [("See ", "content"), ("[", "markup"), ("the report", "content"),
+                          ("](https://x.org/r)", "markup"), (" now.", "content")])
+    assert render(text, spans, KEEP) == "See the report now."
+
+
+def test_render_drops_trailing_residue_and_outer_whitespace() -> None:
+    text = "Prose. |\n"
+    spans = _spans(text, [("Prose.", "content"), (" |\n", "markup")])
+    assert render(text, spans, KEEP) == "Prose."
+
+
+def test_render_respects_the_keep_set() -> None:
+    text = "Title\nBody."
+    spans = _spans(text, [("Title\n", "title"), ("Body.", "content")])
+    assert render(text, spans, frozenset({"content"})) == "Body."
+    assert render(text, spans, frozenset()) == ""

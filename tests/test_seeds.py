@@ -1,0 +1,103 @@
+"""Golden tests: the seed documents and real train pages clean exactly as reviewed.
+
+Expected outputs live beside the inputs in seeds/ (<name>.expected.json). After an intended
+change, regenerate with WINNOW_UPDATE_GOLDEN=1 and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.pipeline import Engine
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CASES = sorted(p for p in SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.from_settings(Settings())
+
+
+def _answer(engine: Engine, text: str) -> dict:
+    result = engine.clean(text)
+    return {
+        "text": result.text,
+        "paywalled": result.paywalled,
+        "spans": [
+            {"start": s.start, "end": s.end, "label": s.label, "tagger": s.tagger, "rule": s.rule,
+             "excerpt": text[s.start:s.end][:60]}
+            for s in result.spans
+        ],
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
+def test_seeds_golden(engine: Engine, case: Path) -> None:
+    text = case.read_text(encoding="utf-8")
+    expected_path = case.with_suffix(".expected.json")
+    got = _answer(engine, text)
+    if os.environ.get("WINNOW_UPDATE_GOLDEN") == "1":
+        expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    assert got["text"] == expected["text"]
+    assert got["spans"] == expected["spans"]
+    assert got["paywalled"] == expected["paywalled"]
+
+
+def _line(text: str, startswith: str) -> tuple[int, int]:
+    start = text.index(startswith)
+    end = text.find("\n", start)
+    return start, len(text) if end < 0 else end
+
+
+def _labels_over(engine: Engine, text: str, start: int, end: int) -> set[str]:
+    return {s.label for s in engine.clean(text).spans if s.start < end and s.end > start}
+
+
+def test_seed_000_keeps_headline_and_eleven_paragraphs(engine: Engine) -> None:
+    text = (SEEDS / "000_d69cd4827b63c906.txt").read_text(encoding="utf-8")
+    clean = engine.clean(text).text
+    lines = clean.split("\n")
+    assert lines[0] == "Putin meets North Korea’s Kim in Beijing"
+    assert len(lines) == 12
+    assert lines[1].startswith("BEIJING (AP) —")
+    assert lines[-1].endswith("such a thing.”")
+    for chaff in ("Advertisement", "subscribe", "Log in", "GST", "Monthly Digital Subscription"):
+        assert chaff not in clean
+
+
+def test_seed_000_labels_ad_and_whole_paywall_block(engine: Engine) -> None:
+    text = (SEEDS / "000_d69cd4827b63c906.txt").read_text(encoding="utf-8")
+    result = engine.clean(text)
+    assert result.paywalled
+    assert _labels_over(engine, text, *_line(text, "Advertisement")) == {"ad"}
+    block_start = text.index("Read this article for free:")
+    block_end = text.index("BEIJING (AP)")
+    assert _labels_over(engine, text, block_start, block_end - 1) == {"paywall"}
+    assert _labels_over(engine, text, *_line(text, "Putin meets North Korea")) == {"title"}
+
+
+def test_seed_003_removes_images_pipes_and_copyright(engine: Engine) -> None:
+    text = (SEEDS / "003_26a68be119fd5844.txt").read_text(encoding="utf-8")
+    result = engine.clean(text)
+    article_start, article_end = _line(text, "Putin meets Kim")
+    article = text[article_start:article_end]
+    assert article.endswith(" |")
+    assert result.text == article[: -len(" |")]
+    assert _labels_over(engine, text, 0, text.index("Putin meets Kim")) == {"image"}
+    assert _labels_over(engine, text, article_end - 2, article_end) == {"markup"}
+    copyright_start, copyright_end = _line(text, "All rights reserved.")
+    assert _labels_over(engine, text, copyright_start, copyright_end) == {"copyright"}
+    lone_pipes = [i for i, line in enumerate(text.split("\n")) if line.strip() == "|"]
+    assert len(lone_pipes) == 2
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip() == "|":
+            assert _labels_over(engine, text, offset, offset + len(line)) == {"markup"}
+        offset += len(line) + 1
