@@ -1,0 +1,27 @@
+"""Winnow: separate article prose from scraped-page chaff, with labelled spans."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The one place that wires objects together. Rules load here: a bad rule fails the boot."""
+    from .api import bp
+    from .errors import register_error_handlers
+    from .pipeline import Engine
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper())
+    app = Flask(__name__)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["winnow.settings"] = settings
+    app.extensions["winnow.engine"] = Engine.from_settings(settings)
+    app.register_blueprint(bp)
+    register_error_handlers(app)
+    return app

@@ -32,7 +32,7 @@ class Policy:
     weight_short: float = -0.2
     weight_bad: float = -0.5
     weight_residue: float = 0.0
-    penalty_cap_chars: int = 200  # a long link or image line costs no more than this many characters
+    penalty_cap_chars: int = 100  # a long link or image line costs no more than this many characters
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,

@@ -32,7 +32,7 @@ CLASSES = ("good", "neargood", "short", "bad")
 class QualityThresholds:
     length_low: int = 70
     length_high: int = 200
-    stopwords_low: float = 0.30
+    stopwords_low: float = 0.35
     stopwords_high: float = 0.32
     max_link_density: float = 0.20
     sentence_stopwords_low: float = 0.15

@@ -1,0 +1,193 @@
+"""The HTTP API: one blueprint. Parsing and validation here; all cleaning is the engine's."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .config import Settings
+from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
+from .errors import InvalidRequest, MalformedBody, NotReady, PayloadTooLarge, UnsupportedMediaType
+from .html import html_to_text
+from .offsets import UNITS, offset_table
+from .pipeline import Engine
+
+bp = Blueprint("winnow", __name__)
+_READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CleanRequest:
+    text: str | None
+    html: str | None
+    keep: frozenset[str]
+    offsets: str
+    spans: bool
+
+
+def _engine() -> Engine:
+    engine = current_app.extensions.get("winnow.engine")
+    if engine is None:
+        raise NotReady("the engine is not loaded")
+    return engine
+
+
+def _settings() -> Settings:
+    return current_app.extensions["winnow.settings"]
+
+
+def _read_body(limit: int) -> bytes:
+    """The whole body, refusing (not truncating) anything over ``limit``, chunked or not."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit}")
+    stream = request.environ["wsgi.input"]
+    chunks, total = [], 0
+    while True:
+        chunk = stream.read(_READ_CHUNK if length is None else min(_READ_CHUNK, length - total))
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+        if length is not None and total >= length:
+            break
+    return b"".join(chunks)
+
+
+def _check_string(name: str, value: object, max_chars: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest(f"'{name}' must be a string")
+    if len(value) > max_chars:
+        raise InvalidRequest(f"'{name}' has {len(value)} characters; the limit is {max_chars}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"'{name}' contains a lone surrogate (invalid Unicode)") from None
+    return value
+
+
+def _parse_options(raw: object) -> tuple[frozenset[str], str, bool]:
+    if raw is None:
+        return KEPT_LABELS_DEFAULT, "codepoint", True
+    if not isinstance(raw, dict):
+        raise InvalidRequest("'options' must be an object")
+    unknown = set(raw) - {"keep", "offsets", "spans"}
+    if unknown:
+        raise InvalidRequest(f"unknown options: {sorted(unknown)}")
+    keep = raw.get("keep", sorted(KEPT_LABELS_DEFAULT))
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        raise InvalidRequest("'options.keep' must be a list of labels")
+    bad = sorted(set(keep) - LABEL_SET)
+    if bad:
+        raise InvalidRequest(f"unknown labels in 'options.keep': {bad}; see GET /v1/labels")
+    offsets = raw.get("offsets", "codepoint")
+    if offsets not in UNITS:
+        raise InvalidRequest(f"'options.offsets' must be one of {list(UNITS)}")
+    spans = raw.get("spans", True)
+    if not isinstance(spans, bool):
+        raise InvalidRequest("'options.spans' must be true or false")
+    return frozenset(keep), offsets, spans
+
+
+def parse_clean_request(settings: Settings) -> CleanRequest:
+    mimetype = request.mimetype
+    if mimetype not in ("application/json", "text/plain", "text/html"):
+        raise UnsupportedMediaType(
+            "send application/json ({\"text\": ...} or {\"html\": ...}), text/plain or text/html")
+    body = _read_body(settings.max_body_bytes)
+    if mimetype in ("text/plain", "text/html"):
+        charset = request.mimetype_params.get("charset", "utf-8")
+        try:
+            decoded = body.decode(charset)
+        except LookupError:
+            raise UnsupportedMediaType(f"unknown charset {charset!r}") from None
+        except UnicodeDecodeError as exc:
+            raise MalformedBody(f"the body is not valid {charset}: {exc.reason} at byte {exc.start}") from None
+        value = _check_string("body", decoded, settings.max_text_chars)
+        return CleanRequest(value if mimetype == "text/plain" else None,
+                            value if mimetype == "text/html" else None,
+                            KEPT_LABELS_DEFAULT, "codepoint", True)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise InvalidRequest("the JSON body must be an object")
+    unknown = set(payload) - {"text", "html", "url", "options"}
+    if unknown:
+        raise InvalidRequest(f"unknown fields: {sorted(unknown)}")
+    if ("text" in payload) == ("html" in payload):
+        raise InvalidRequest("send exactly one of 'text' and 'html'")
+    if "url" in payload and payload["url"] is not None and not isinstance(payload["url"], str):
+        raise InvalidRequest("'url' must be a string (it is metadata only and never fetched)")
+    keep, offsets, spans = _parse_options(payload.get("options"))
+    text = _check_string("text", payload["text"], settings.max_text_chars) if "text" in payload else None
+    html = _check_string("html", payload["html"], settings.max_body_bytes) if "html" in payload else None
+    return CleanRequest(text, html, keep, offsets, spans)
+
+
+def build_answer(engine: Engine, req: CleanRequest) -> dict:
+    """The JSON answer for a parsed request: shared by the HTTP API and `winnow clean --json`."""
+    source = req.text if req.text is not None else html_to_text(req.html or "")
+    result = engine.clean(source, keep=req.keep)
+    answer: dict = {
+        "text": result.text,
+        "stats": {
+            "chars_in": result.chars_in,
+            "chars_out": result.chars_out,
+            "removed_chars_by_label": result.removed_chars_by_label,
+        },
+        "paywalled": result.paywalled,
+        "version": engine.version,
+    }
+    if req.html is not None:
+        answer["input_text"] = source
+    if req.spans:
+        table = offset_table(source, req.offsets)
+        answer["spans"] = [
+            {
+                "start": s.start if table is None else int(table[s.start]),
+                "end": s.end if table is None else int(table[s.end]),
+                "label": s.label,
+                "score": round(s.score, 4),
+                "tagger": s.tagger,
+                "rule": s.rule,
+            }
+            for s in result.spans
+        ]
+    return answer
+
+
+@bp.post("/v1/clean")
+def clean() -> Response:
+    req = parse_clean_request(_settings())
+    return jsonify(build_answer(_engine(), req))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    engine = _engine()
+    return jsonify({"status": "ready", "version": engine.version})
+
+
+@bp.get("/v1/labels")
+def labels() -> Response:
+    return jsonify({"labels": [
+        {"label": name, "description": LABEL_DESCRIPTIONS[name], "kept_by_default": name in KEPT_LABELS_DEFAULT}
+        for name in LABELS
+    ]})
+
+
+@bp.get("/v1/rules")
+def rules() -> Response:
+    engine = _engine()
+    return jsonify({"version": engine.version, "rules": engine.rules_info()})

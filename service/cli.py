@@ -1,0 +1,64 @@
+"""`winnow serve | clean`: the service under gunicorn, or the engine on a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    for name in ("host", "port", "workers", "threads"):
+        value = getattr(args, name)
+        if value is not None:
+            env[f"WINNOW_{name.upper()}"] = str(value)
+    conf = Path(__file__).with_name("gunicorn_conf.py")
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "service:create_app()"]
+    os.execve(sys.executable, argv, env)
+    return 0  # not reached
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .api import CleanRequest, build_answer
+    from .document import KEPT_LABELS_DEFAULT
+    from .pipeline import Engine
+
+    raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    source = raw.decode("utf-8", errors="replace")
+    engine = Engine.from_settings(Settings.from_env())
+    req = CleanRequest(None if args.html else source, source if args.html else None,
+                       KEPT_LABELS_DEFAULT, "codepoint", args.json)
+    answer = build_answer(engine, req)
+    if args.json:
+        json.dump(answer, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(answer["text"] + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="winnow", description="Separate article prose from page chaff.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service under gunicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--threads", type=int)
+    serve.set_defaults(func=_serve)
+    clean = sub.add_parser("clean", help="clean a file (or stdin) and print the clean text")
+    clean.add_argument("file", nargs="?", help="a file, or - for stdin (the default)")
+    clean.add_argument("--json", action="store_true", help="print the full answer as JSON, with spans")
+    clean.add_argument("--html", action="store_true", help="the input is HTML")
+    clean.set_defaults(func=_clean)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

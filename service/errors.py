@@ -1,0 +1,67 @@
+"""One small error hierarchy, answered as RFC 9457 problem+json (never an HTML error page)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_TYPE = "https://winnow.dev/problems/"
+log = logging.getLogger("winnow")
+
+
+class ProblemError(Exception):
+    """A client-facing failure with its HTTP status and a human-readable detail."""
+
+    status = 400
+    title = "Bad Request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class MalformedBody(ProblemError):
+    status, title, slug = 400, "Malformed request body", "malformed-body"
+
+
+class PayloadTooLarge(ProblemError):
+    status, title, slug = 413, "Payload too large", "payload-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+class InvalidRequest(ProblemError):
+    status, title, slug = 422, "Invalid request", "invalid-request"
+
+
+class NotReady(ProblemError):
+    status, title, slug = 503, "Not ready", "not-ready"
+
+
+def problem(status: int, title: str, detail: str, slug: str) -> Response:
+    body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail,
+            "instance": request.path}
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError) -> Response:
+        return problem(exc.status, exc.title, exc.detail, exc.slug)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        return problem(status, exc.name or "Error", exc.description or "", slug)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.path)
+        return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged",
+                       "internal-error")
