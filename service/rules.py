@@ -52,7 +52,8 @@ class Rule:
         return {
             "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
             "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
-            "opens_block": self.opens_block, "opens_section": self.opens_section, "inline": self.inline, "pack": self.pack,
+            "opens_block": self.opens_block, "opens_section": self.opens_section, "inline": self.inline,
+            "pack": self.pack,
         }
 
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""In-process throughput of the engine on the corpus views (no HTTP), with a baseline in the same run.
+
+    python bench/throughput.py --corpus ../shared/corpus/scrapinghub.jsonl.gz [--views text,markdown,wet]
+        [--repeat 3] [--split all]
+
+Prints, per view: documents, mean input size, ms per document (mean and p50/p99 of the best of
+--repeat passes), MB/s of input text, and the same figures for the cheapest possible line
+filter (split lines, strip, drop short ones), so that the ratio holds on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.quality import load  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.pipeline import Engine  # noqa: E402
+
+
+def line_filter(text: str) -> str:
+    return "\n".join(line.strip() for line in text.split("\n") if len(line.strip()) > 40)
+
+
+def timed(fn, texts: list[str], repeat: int) -> list[float]:
+    best = [float("inf")] * len(texts)
+    for _ in range(repeat):
+        for i, text in enumerate(texts):
+            t0 = time.perf_counter()
+            fn(text)
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
+
+
+def report(name: str, seconds: list[float], chars: int) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    return (f"{name:12s} {statistics.mean(ms):7.2f} ms/doc  p50 {statistics.median(ms):6.2f}  p99 {p99:7.2f}  "
+            f"{chars / 1e6 / sum(seconds):6.2f} MB/s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--views", default="text,markdown,wet")
+    ap.add_argument("--split", default="all", choices=["all", "train", "dev"])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    engine = Engine.from_settings(Settings.from_env())
+    records = load(args.corpus, args.split)
+    for view in args.views.split(","):
+        texts = [r["views"][view] for r in records]
+        chars = sum(len(t) for t in texts)
+        print(f"{view}: {len(texts)} documents, mean {chars / len(texts) / 1000:.1f} K chars", flush=True)
+        print("  " + report("engine", timed(engine.clean, texts, args.repeat), chars), flush=True)
+        print("  " + report("line filter", timed(line_filter, texts, args.repeat), chars), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Every shipped rule's examples run as tests; bad packs fail at load; matching stays linear."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from service.config import DEFAULT_RULES_DIR
+from service.rules import RuleError, load_rules
+
+RULES = load_rules(DEFAULT_RULES_DIR)
+
+
+@pytest.mark.parametrize("rule", RULES.rules, ids=[r.id for r in RULES.rules])
+def test_rules_examples(rule) -> None:
+    for example in rule.match_examples:
+        assert RULES.matches_example(rule, example), f"{rule.id} should match {example!r}"
+    for example in rule.no_match_examples:
+        assert not RULES.matches_example(rule, example), f"{rule.id} should not match {example!r}"
+
+
+def test_rules_anywhere_rules_are_bounded_by_length() -> None:
+    for rule in RULES.rules:
+        if rule.scope == "anywhere" and not rule.inline:
+            assert rule.max_chars, f"{rule.id}: an 'anywhere' rule needs max_chars"
+
+
+GOOD_RULE = """
+  - id: ad.test
+    label: ad
+    phrases: [advertisement]
+    examples: {match: [Advertisement], no_match: [prose about adverts]}
+"""
+
+
+def _pack(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pack.yaml").write_text("rules:" + body, encoding="utf-8")
+    return tmp_path
+
+
+def test_rules_load_a_valid_pack(tmp_path: Path) -> None:
+    assert [r.id for r in load_rules(_pack(tmp_path, GOOD_RULE)).rules] == ["ad.test"]
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (GOOD_RULE.replace("label: ad", "label: adverts"), "unknown label"),
+        (GOOD_RULE.replace("    examples: {match: [Advertisement], no_match: [prose about adverts]}\n", ""),
+         "examples"),
+        (GOOD_RULE + GOOD_RULE, "duplicate"),
+        (GOOD_RULE.replace("phrases: [advertisement]", "patterns: ['(a)\\1']"), "RE2"),
+        (GOOD_RULE.replace("phrases: [advertisement]", "phrases: [advertisement]\n    colour: red"), "unknown keys"),
+        (GOOD_RULE.replace("phrases: [advertisement]", "scope: everywhere\n    phrases: [advertisement]"), "scope"),
+    ],
+)
+def test_rules_reject_bad_packs(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        load_rules(_pack(tmp_path, body))
+
+
+def test_rules_empty_directory_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuleError):
+        load_rules(tmp_path)
+
+
+ADVERSARIAL = ["a" * 100_000, "[" * 100_000, "(" * 100_000, "![](" * 25_000, "a " * 50_000,
+               "$1 " * 33_000, "| " * 50_000, "-" * 100_000, ("[a](" * 10 + ")" * 10) * 2_000,
+               "\n".join(["Advertisement x"] * 6_000), "©" * 100_000]
+
+
+def test_rules_match_adversarial_input_in_bounded_time() -> None:
+    slowest = 0.0
+    for text in ADVERSARIAL:
+        t0 = time.perf_counter()
+        RULES.line_hits(text)
+        RULES.inline_hits(text)
+        slowest = max(slowest, time.perf_counter() - t0)
+    print(f"slowest adversarial input: {slowest * 1000:.1f} ms")
+    assert slowest < 2.0  # RE2 is linear; generous bound for a shared CI machine
