@@ -77,9 +77,16 @@ class Engine:
     def spans(self, text: str) -> tuple[Span, ...]:
         """The labelled spans covering ``text``, in order."""
         doc = Document(text, split_segments(text))
+        whole = {(s.start, s.end) for s in doc.segments}
+        rules, sentences = [], []
+        for span in self.phrases.tag(doc):
+            (rules if (span.start, span.end) in whole else sentences).append(span)
+        residue = self.residue.tag(doc)
+        if sentences:  # sentences cut out of longer lines act like inline residue
+            residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
         proposals = Proposals(
-            rules=self.phrases.tag(doc),
-            residue=self.residue.tag(doc),
+            rules=rules,
+            residue=residue,
             quality=self.quality.tag(doc),
             repetition=self.repetition.tag(doc),
             title=self.title.tag(doc),

@@ -49,3 +49,19 @@ def split_segments(text: str) -> list[Segment]:
         if cell[0] < cell[1]:
             segments.append(Segment(cell[0], cell[1], line_no))
     return segments
+
+
+# A sentence ends at terminal punctuation (and any closing quotes or brackets) before blanks.
+_SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*[ \t\xa0]+")
+
+
+def sentence_at(text: str, segment: Segment, position: int) -> tuple[int, int]:
+    """The sentence of ``segment`` that contains ``position``: where a long line glues prose and chaff."""
+    start, end = segment.start, segment.end
+    for m in _SENTENCE_END.finditer(text, segment.start, segment.end):
+        if m.end() <= position:
+            start = m.end()
+        else:
+            end = min(end, m.end())
+            break
+    return _trimmed(text, start, end)

@@ -79,3 +79,14 @@ def test_pipeline_keep_option_controls_output(engine: Engine) -> None:
 def test_pipeline_version_names_rules(engine: Engine) -> None:
     assert engine.version["rules"] and engine.version["engine"]
     assert {r["id"] for r in engine.rules_info()} >= {"paywall.subscribe_to_continue", "ad.marker"}
+
+
+def test_pipeline_cuts_a_chaff_sentence_out_of_a_long_line(engine: Engine) -> None:
+    tail = " We use cookies to give you the best experience on our website."
+    long_line = " ".join([PROSE] * 3)  # longer than the cookie rule's max_chars
+    text = PROSE + "\n" + long_line + tail + "\n" + PROSE
+    result = engine.clean(text)
+    assert "cookies" not in result.text
+    assert result.text == PROSE + "\n" + long_line + "\n" + PROSE
+    cookie = [s for s in result.spans if s.label == "cookie"]
+    assert len(cookie) == 1 and text[cookie[0].start:cookie[0].end].strip() == tail.strip()

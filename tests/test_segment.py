@@ -1,5 +1,5 @@
 from service.document import Segment
-from service.segment import split_segments
+from service.segment import sentence_at, split_segments
 
 
 def test_segment_lines_are_trimmed_with_exact_offsets() -> None:
@@ -28,3 +28,12 @@ def test_segment_blank_and_empty_input_give_no_segments() -> None:
 def test_segment_offsets_are_code_points() -> None:
     text = "😀 emoji line\nÉcole"
     assert [text[s.start:s.end] for s in split_segments(text)] == ["😀 emoji line", "École"]
+
+
+def test_segment_sentence_at_finds_the_sentence_around_a_position() -> None:
+    text = "First sentence here. © 2019 Example Inc. All rights reserved. Last one"
+    (segment,) = split_segments(text)
+    start, end = sentence_at(text, segment, text.index("©"))
+    assert text[start:end] == "© 2019 Example Inc."
+    start, end = sentence_at(text, segment, text.index("Last"))
+    assert text[start:end] == "Last one"

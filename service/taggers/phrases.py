@@ -1,4 +1,8 @@
-"""Phrase and pattern rules that label whole segments (paywall, ad, copyright, ...)."""
+"""Phrase and pattern rules that label whole segments (paywall, ad, copyright, ...).
+
+A rule limited by ``max_chars`` that fires inside a longer line labels only the sentence
+it fires in, when that sentence is short enough: a footer glued to the end of a paragraph.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from bisect import bisect_right
 
 from ..document import Document, Span
 from ..rules import RuleSet
+from ..segment import sentence_at
 
 
 class PhraseTagger:
@@ -30,6 +35,9 @@ class PhraseTagger:
                 if seg.end <= hit.start:
                     continue
                 if rule.max_chars is not None and seg.end - seg.start > rule.max_chars:
+                    start, end = sentence_at(doc.text, seg, max((hit.start + hit.end) // 2, seg.start))
+                    if rule.scope == "anywhere" and 0 < end - start <= rule.max_chars:
+                        spans.append(Span(start, end, rule.label, rule.score, self.name, rule.id))
                     continue
                 spans.append(Span(seg.start, seg.end, rule.label, rule.score, self.name, rule.id))
         return spans
