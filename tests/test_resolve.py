@@ -1,0 +1,44 @@
+import numpy as np
+
+from service.document import Document, Span
+from service.resolve import Policy, Proposals, _main_block, _smooth, resolve
+from service.segment import split_segments
+
+
+def test_resolve_main_block_is_the_max_weighted_run() -> None:
+    lengths = np.array([10, 100, 10, 100, 500, 10], dtype=float)
+    weights = np.array([-0.5, 1.0, -0.5, 1.0, -0.5, 1.0])
+    assert _main_block(lengths, weights) == (1, 4)
+    assert _main_block(lengths, -np.ones(6)) == (0, 0)
+
+
+def test_resolve_smoothing_keeps_short_lines_between_prose() -> None:
+    classes = ["good", "short", "good", "short", "bad", "short"]
+    assert _smooth(classes, 0, 6) == [True, True, True, False, False, False]
+
+
+def _proposals(doc: Document, classes: list[str], rules: list[Span] = (), openers=frozenset()) -> Proposals:
+    quality = [Span(s.start, s.end, "content" if c in ("good", "neargood") else "boilerplate", 0.5, "q", f"quality.{c}")
+               for s, c in zip(doc.segments, classes, strict=True)]
+    return Proposals(rules=list(rules), residue=[], quality=quality, repetition=[], title=[],
+                     block_openers=openers)
+
+
+def test_resolve_block_opener_runs_until_prose_resumes() -> None:
+    text = "Subscribe to read:\nor\n$1 a week\nA long sentence of prose resumes here and it ends like one.\nMore prose."
+    doc = Document(text, split_segments(text))
+    s0 = doc.segments[0]
+    opener = Span(s0.start, s0.end, "paywall", 0.97, "phrases_v1", "paywall.x")
+    decisions = resolve(doc, _proposals(doc, ["short", "short", "short", "good", "good"], [opener],
+                                        frozenset({"paywall.x"})), Policy(block_end_min_chars=40)).decisions
+    assert [d.label for d in decisions] == ["paywall", "paywall", "paywall", "content", "content"]
+    assert decisions[1].tagger == "block_v1" and decisions[1].rule == "paywall.x"
+
+
+def test_resolve_content_far_from_the_main_block_is_dropped() -> None:
+    text = "\n".join(["x" * 300] + ["menu entry " * 6] * 5 + ["y" * 2000])
+    doc = Document(text, split_segments(text))
+    classes = ["good", "bad", "bad", "bad", "bad", "bad", "good"]
+    decisions = resolve(doc, _proposals(doc, classes), Policy(weight_bad=-5.0)).decisions
+    assert decisions[0].rule == "resolve.outside_main_block"
+    assert decisions[-1].label == "content"

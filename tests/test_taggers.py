@@ -1,0 +1,46 @@
+from service.document import Document
+from service.segment import split_segments
+from service.taggers.quality import QualityTagger, QualityThresholds, StopWords
+from service.taggers.repetition import RepetitionTagger
+from service.taggers.title import TitleTagger
+
+STOP = StopWords({"english": frozenset("the a of and to in that it was for on said they would if before were".split()),
+                  "german": frozenset("der die das und zu".split())})
+PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
+         "would vote on the proposal before the end of the month if the numbers were ready.")
+
+
+def _doc(text: str) -> Document:
+    return Document(text, split_segments(text))
+
+
+def test_quality_classes_prose_menu_and_short_lines() -> None:
+    text = f"{PROSE} {PROSE}\nHome Politics Sport Business Weather Traffic Obituaries Jobs Cars Homes Events Puzzles\nOK"
+    spans = QualityTagger(STOP, QualityThresholds()).tag(_doc(text))
+    assert [s.rule for s in spans] == ["quality.good", "quality.bad", "quality.short"]
+    assert [s.label for s in spans] == ["content", "boilerplate", "boilerplate"]
+
+
+def test_quality_link_lists_are_bad_even_with_stop_words() -> None:
+    text = "* [The end of the world and the rest of it](https://x.y/1) [The story of a year](https://x.y/2) now"
+    (span,) = QualityTagger(STOP, QualityThresholds()).tag(_doc(text))
+    assert span.rule == "quality.bad"
+
+
+def test_quality_unknown_language_falls_back_to_length() -> None:
+    text = "这是一个很长的句子，" * 30
+    (span,) = QualityTagger(STOP, QualityThresholds()).tag(_doc(text))
+    assert span.rule == "quality.good"
+
+
+def test_repetition_flags_only_short_repeated_lines() -> None:
+    text = f"Share\n{PROSE}\nShare\n{PROSE}\nOnce"
+    spans = RepetitionTagger(max_chars=100, score=0.7).tag(_doc(text))
+    assert [text[s.start:s.end] for s in spans] == ["Share", "Share"]
+
+
+def test_title_is_the_first_headline_shaped_line() -> None:
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    assert [s.rule for s in tagger.tag(_doc("Putin meets Kim in Beijing\nBody."))] == ["title.first_line"]
+    assert tagger.tag(_doc("This is a sentence, not a headline.\nBody.")) == []
+    assert tagger.tag(_doc("![]() |\nBody.")) == []
