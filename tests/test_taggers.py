@@ -15,7 +15,8 @@ def _doc(text: str) -> Document:
 
 
 def test_quality_classes_prose_menu_and_short_lines() -> None:
-    text = f"{PROSE} {PROSE}\nHome Politics Sport Business Weather Traffic Obituaries Jobs Cars Homes Events Puzzles\nOK"
+    menu = "Home Politics Sport Business Weather Traffic Obituaries Jobs Cars Homes Events Puzzles"
+    text = f"{PROSE} {PROSE}\n{menu}\nOK"
     spans = QualityTagger(STOP, QualityThresholds()).tag(_doc(text))
     assert [s.rule for s in spans] == ["quality.good", "quality.bad", "quality.short"]
     assert [s.label for s in spans] == ["content", "boilerplate", "boilerplate"]
