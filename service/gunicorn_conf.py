@@ -19,3 +19,5 @@ max_requests = 0
 accesslog = None
 loglevel = _settings.log_level
 preload_app = True
+# gunicorn 27's control socket lives in $HOME, which a sidecar's read-only root cannot hold
+control_socket_disable = True
