@@ -50,6 +50,19 @@ def doc_scores(gold: str, pred: str) -> tuple[float | None, float | None]:
     return precision, recall
 
 
+def corpus_f1(engine: Engine, records: list[dict], view: str) -> tuple[float, float, float]:
+    """F1, precision and recall of the engine on one view of the records (benchmark definition)."""
+    precisions, recalls = [], []
+    for rec in records:
+        p, r = doc_scores(rec["gold"], engine.clean(rec["views"][view]).text)
+        if p is not None:
+            precisions.append(p)
+        if r is not None:
+            recalls.append(r)
+    P, R = statistics.mean(precisions), statistics.mean(recalls)
+    return (2 * P * R / (P + R) if P + R else 0.0), P, R
+
+
 def load(corpus: str, split: str) -> list[dict]:
     with gzip.open(corpus, "rt", encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]

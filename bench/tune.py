@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.quality import doc_scores, load  # noqa: E402
+from bench.quality import corpus_f1, load  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.pipeline import Engine, Thresholds  # noqa: E402
 
@@ -38,18 +38,7 @@ GRID = {
 
 
 def mean_f1(engine: Engine, records: list[dict], views: list[str]) -> float:
-    f1s = []
-    for view in views:
-        ps, rs = [], []
-        for rec in records:
-            p, r = doc_scores(rec["gold"], engine.clean(rec["views"][view]).text)
-            if p is not None:
-                ps.append(p)
-            if r is not None:
-                rs.append(r)
-        P, R = statistics.mean(ps), statistics.mean(rs)
-        f1s.append(2 * P * R / (P + R) if P + R else 0.0)
-    return statistics.mean(f1s)
+    return statistics.mean(corpus_f1(engine, records, view)[0] for view in views)
 
 
 def with_value(t: Thresholds, group: str, name: str, value) -> Thresholds:

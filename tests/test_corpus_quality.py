@@ -6,11 +6,9 @@ shared/eval against the running service, never asserted here (no tuning on dev).
 
 from __future__ import annotations
 
-import statistics
-
 import pytest
 
-from bench.quality import doc_scores, load
+from bench.quality import corpus_f1, load
 from tests.conftest import CORPUS_DIR
 
 CORPUS = CORPUS_DIR / "scrapinghub.jsonl.gz"
@@ -28,13 +26,5 @@ def records() -> list[dict]:
 
 @pytest.mark.parametrize("view", sorted(FLOORS))
 def test_corpus_train_f1_floor(engine, records, view: str) -> None:
-    ps, rs = [], []
-    for rec in records:
-        p, r = doc_scores(rec["gold"], engine.clean(rec["views"][view]).text)
-        if p is not None:
-            ps.append(p)
-        if r is not None:
-            rs.append(r)
-    precision, recall = statistics.mean(ps), statistics.mean(rs)
-    f1 = 2 * precision * recall / (precision + recall)
+    f1, precision, recall = corpus_f1(engine, records, view)
     assert f1 >= FLOORS[view], f"{view}: F1 {f1:.3f} (P {precision:.3f} R {recall:.3f})"
