@@ -28,8 +28,8 @@ class Policy:
     residue_cover: float = 0.9
     # weight per character of each class when choosing the main block
     weight_good: float = 1.0
-    weight_neargood: float = 0.7
-    weight_short: float = -0.2
+    weight_neargood: float = 0.3
+    weight_short: float = -0.5
     weight_bad: float = -0.5
     weight_residue: float = 0.0
     penalty_cap_chars: int = 100  # a long link or image line costs no more than this many characters
@@ -104,7 +104,7 @@ def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], 
         if i in rules:
             best = max(rules[i], key=lambda s: s.score)
             decisions.append(Decision(best.label, best.score, best.tagger, best.rule))
-            classes.append("rule")
+            classes.append("good" if best.label == "content" else "rule")  # a content rule vouches for prose
             continue
         per_label = cover.get(i)
         if per_label and sum(per_label.values()) >= policy.residue_cover * (seg.end - seg.start):

@@ -90,3 +90,14 @@ def test_pipeline_cuts_a_chaff_sentence_out_of_a_long_line(engine: Engine) -> No
     assert result.text == PROSE + "\n" + long_line + "\n" + PROSE
     cookie = [s for s in result.spans if s.label == "cookie"]
     assert len(cookie) == 1 and text[cookie[0].start:cookie[0].end].strip() == tail.strip()
+
+
+def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
+    from service.config import DEFAULT_RULES_DIR
+    from service.pipeline import Thresholds
+    from service.resolve import Policy
+    from service.taggers.quality import QualityThresholds
+
+    shipped = Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml")
+    assert shipped.quality == QualityThresholds()
+    assert shipped.policy == Policy()

@@ -33,9 +33,9 @@ class QualityThresholds:
     length_low: int = 70
     length_high: int = 200
     stopwords_low: float = 0.35
-    stopwords_high: float = 0.32
-    max_link_density: float = 0.20
-    sentence_stopwords_low: float = 0.15
+    stopwords_high: float = 0.36
+    max_link_density: float = 0.35
+    sentence_stopwords_low: float = 0.25
 
 
 @dataclass(frozen=True)
