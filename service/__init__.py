@@ -13,6 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """The one place that wires objects together. Rules load here: a bad rule fails the boot."""
     from .api import bp
     from .errors import register_error_handlers
+    from .metrics import Metrics
     from .pipeline import Engine
 
     settings = settings or Settings.from_env()
@@ -21,7 +22,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["winnow.settings"] = settings
-    app.extensions["winnow.engine"] = Engine.from_settings(settings)
+    engine = Engine.from_settings(settings)
+    app.extensions["winnow.engine"] = engine
+    if settings.metrics:
+        app.extensions["winnow.metrics"] = Metrics(frozenset(r.id for r in engine.rules.rules), engine.version)
     app.register_blueprint(bp)
     register_error_handlers(app)
     return app

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
 from .errors import InvalidRequest, MalformedBody, NotReady, PayloadTooLarge, UnsupportedMediaType
+from .document import Result
 from .html import html_to_text
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from .metrics import Metrics
 from .offsets import UNITS, offset_table
 from .pipeline import Engine
 
@@ -130,8 +134,11 @@ def parse_clean_request(settings: Settings) -> CleanRequest:
     return CleanRequest(text, html, keep, offsets, spans)
 
 
-def build_answer(engine: Engine, req: CleanRequest) -> dict:
-    """The JSON answer for a parsed request: shared by the HTTP API and `winnow clean --json`."""
+def build_answer(engine: Engine, req: CleanRequest) -> tuple[dict, Result]:
+    """The JSON answer for a parsed request, and the engine's result behind it.
+
+    Shared by the HTTP API and `winnow clean --json`.
+    """
     source = req.text if req.text is not None else html_to_text(req.html or "")
     result = engine.clean(source, keep=req.keep)
     answer: dict = {
@@ -159,13 +166,45 @@ def build_answer(engine: Engine, req: CleanRequest) -> dict:
             }
             for s in result.spans
         ]
-    return answer
+    return answer, result
+
+
+def _metrics() -> Metrics | None:
+    return current_app.extensions.get("winnow.metrics")
+
+
+@bp.before_app_request
+def _start_timer() -> None:
+    g.winnow_started = time.perf_counter()
+
+
+@bp.after_app_request
+def _count_request(response: Response) -> Response:
+    metrics = _metrics()
+    started = g.get("winnow_started")
+    if metrics is not None and started is not None:
+        endpoint = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        metrics.observe_request(endpoint, response.status_code, time.perf_counter() - started)
+    return response
 
 
 @bp.post("/v1/clean")
 def clean() -> Response:
     req = parse_clean_request(_settings())
-    return jsonify(build_answer(_engine(), req))
+    answer, result = build_answer(_engine(), req)
+    metrics = _metrics()
+    if metrics is not None:
+        metrics.observe_result(result, "text" if req.text is not None else "html")
+    return jsonify(answer)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    m = _metrics()
+    if m is None:
+        raise NotReady("metrics are disabled (WINNOW_METRICS=0)")
+    return Response(m.exposition(), mimetype=METRICS_CONTENT_TYPE.split(";")[0],
+                    headers={"Content-Type": METRICS_CONTENT_TYPE})
 
 
 @bp.get("/healthz")

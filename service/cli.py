@@ -33,7 +33,7 @@ def _clean(args: argparse.Namespace) -> int:
     engine = Engine.from_settings(Settings.from_env())
     req = CleanRequest(None if args.html else source, source if args.html else None,
                        KEPT_LABELS_DEFAULT, "codepoint", args.json)
-    answer = build_answer(engine, req)
+    answer, _ = build_answer(engine, req)
     if args.json:
         json.dump(answer, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -20,6 +20,8 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_text_chars: int = 5_000_000
     log_level: str = "info"
+    metrics: bool = True
+    metrics_dir: Path = Path("/tmp/winnow-metrics")  # Prometheus multiprocess files; wiped at server start
 
     @classmethod
     def from_env(cls, prefix: str = "WINNOW_", environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -31,7 +33,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             default = getattr(cls, f.name)
-            if isinstance(default, bool):
+            if isinstance(default, bool):  # before int: bool is an int
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(default, int):
                 values[f.name] = int(raw)

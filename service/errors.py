@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "https://winnow.dev/problems/"
@@ -44,6 +44,9 @@ class NotReady(ProblemError):
 
 
 def problem(status: int, title: str, detail: str, slug: str) -> Response:
+    metrics = current_app.extensions.get("winnow.metrics")
+    if metrics is not None:
+        metrics.observe_error(slug)  # slugs are a fixed set: these classes and HTTP status names
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail,
             "instance": request.path}
     return Response(json.dumps(body), status=status, mimetype="application/problem+json")

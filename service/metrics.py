@@ -1,0 +1,102 @@
+"""Prometheus metrics for quality dashboards, correct under several gunicorn workers.
+
+Under gunicorn, PROMETHEUS_MULTIPROC_DIR is set by service/gunicorn_conf.py before anything
+imports prometheus_client, so every worker writes its values to files there and a scrape of
+any worker adds them all up. Without it (tests, the CLI) one process's registry is exported.
+
+Label values come only from bounded sets: route rules, status codes, labels, shipped rule
+ids, problem slugs, input kinds. Never a document, URL or other request-supplied value.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess as prometheus_multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from .document import KEPT_LABELS_DEFAULT, Result
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+MODEL_TAGGERS = frozenset({"quality_v1"})  # the content-vs-boilerplate scorer (a learned model later)
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_CHARS_BUCKETS = (1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6)
+_SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
+
+
+def multiprocess_dir() -> str | None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return path if path and os.path.isdir(path) else None
+
+
+class Metrics:
+    """The service's metrics, registered in a registry of their own (one per app)."""
+
+    def __init__(self, rule_ids: frozenset[str], version: dict[str, str]) -> None:
+        self.rule_ids = rule_ids
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("winnow_requests", "HTTP requests by route and status",
+                                ["endpoint", "status"], registry=r)
+        self.request_seconds = Histogram("winnow_request_duration_seconds", "HTTP request duration",
+                                         ["endpoint"], buckets=_LATENCY_BUCKETS, registry=r)
+        self.documents = Counter("winnow_documents", "documents cleaned, by input kind", ["input"], registry=r)
+        self.input_chars = Counter("winnow_input_chars", "characters received for cleaning", registry=r)
+        self.output_chars = Counter("winnow_output_chars", "characters of clean text returned", registry=r)
+        self.document_chars = Histogram("winnow_document_chars", "size of the documents cleaned",
+                                        buckets=_CHARS_BUCKETS, registry=r)
+        self.removed_chars = Counter("winnow_removed_chars", "characters removed, by label", ["label"], registry=r)
+        self.spans = Counter("winnow_spans", "spans returned, by label", ["label"], registry=r)
+        self.rule_hits = Counter("winnow_rule_hits", "spans decided by each shipped rule", ["rule"], registry=r)
+        self.model_score = Histogram("winnow_model_score", "content scores of the content-vs-boilerplate model",
+                                     buckets=_SCORE_BUCKETS, registry=r)
+        self.paywalled = Counter("winnow_paywalled_documents", "documents with a paywall", registry=r)
+        self.mostly_removed = Counter("winnow_mostly_removed_documents",
+                                      "documents of which more than half was removed", registry=r)
+        self.errors = Counter("winnow_errors", "problem answers by kind", ["kind"], registry=r)
+        self.build_info = Gauge("winnow_build_info", "versions of the service, its rules and model (always 1)",
+                                ["version", "rules", "model"], multiprocess_mode="max", registry=r)
+        self.build_info.labels(version.get("engine", ""), version.get("rules", ""),
+                               version.get("model", "none")).set(1)
+
+    def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
+        self.requests.labels(endpoint, str(status)).inc()
+        self.request_seconds.labels(endpoint).observe(seconds)
+
+    def observe_error(self, kind: str) -> None:
+        self.errors.labels(kind).inc()
+
+    def observe_result(self, result: Result, input_kind: str) -> None:
+        self.documents.labels(input_kind).inc()
+        self.input_chars.inc(result.chars_in)
+        self.output_chars.inc(result.chars_out)
+        self.document_chars.observe(result.chars_in)
+        for label, chars in result.removed_chars_by_label.items():
+            self.removed_chars.labels(label).inc(chars)
+        by_label: dict[str, int] = {}
+        by_rule: dict[str, int] = {}
+        for span in result.spans:
+            by_label[span.label] = by_label.get(span.label, 0) + 1
+            if span.rule in self.rule_ids:
+                by_rule[span.rule] = by_rule.get(span.rule, 0) + 1
+            if span.tagger in MODEL_TAGGERS:
+                content = span.score if span.label in KEPT_LABELS_DEFAULT else 1.0 - span.score
+                self.model_score.observe(content)
+        for label, n in by_label.items():
+            self.spans.labels(label).inc(n)
+        for rule, n in by_rule.items():
+            self.rule_hits.labels(rule).inc(n)
+        if result.paywalled:
+            self.paywalled.inc()
+        if result.chars_in and result.chars_in - result.chars_out > result.chars_in / 2:
+            self.mostly_removed.inc()
+
+    def exposition(self) -> bytes:
+        """The text exposition: all workers' values in multiprocess mode, else this process's."""
+        path = multiprocess_dir()
+        if path is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        prometheus_multiprocess.MultiProcessCollector(registry, path=path)
+        return generate_latest(registry)
