@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
+from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS, Result
 from .errors import InvalidRequest, MalformedBody, NotReady, PayloadTooLarge, UnsupportedMediaType
-from .document import Result
 from .html import html_to_text
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
