@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())
+    logging.getLogger("readability").setLevel(logging.WARNING)  # it logs INFO on every short page
     app = Flask(__name__)
     app.json.sort_keys = False
     app.json.ensure_ascii = False

@@ -10,7 +10,14 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS, Result
-from .errors import InvalidRequest, MalformedBody, NotReady, PayloadTooLarge, UnsupportedMediaType
+from .errors import (
+    InvalidRequest,
+    LengthRequired,
+    MalformedBody,
+    NotReady,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from .html import html_to_text
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
@@ -42,11 +49,23 @@ def _settings() -> Settings:
 
 
 def _read_body(limit: int) -> bytes:
-    """The whole body, refusing (not truncating) anything over ``limit``, chunked or not."""
+    """The whole body, refusing (not truncating) anything over ``limit``, chunked or not.
+
+    Read from ``wsgi.input`` directly: werkzeug's ``max_content_length`` stream stops at the
+    limit on a chunked body instead of refusing it. ``content_length`` is None for chunked
+    bodies (Transfer-Encoding wins over a Content-Length header).
+    """
+    environ = request.environ
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit}")
-    stream = request.environ["wsgi.input"]
+    if length is None and not environ.get("wsgi.input_terminated"):
+        # WSGI: without a length the input may only be read to its end if the server says it
+        # ends there (gunicorn and werkzeug do, for chunked bodies); else there is no body.
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            raise LengthRequired("this server cannot read a chunked body; send a Content-Length")
+        return b""
+    stream = environ["wsgi.input"]
     chunks, total = [], 0
     while True:
         chunk = stream.read(_READ_CHUNK if length is None else min(_READ_CHUNK, length - total))
@@ -109,14 +128,18 @@ def parse_clean_request(settings: Settings) -> CleanRequest:
         except LookupError:
             raise UnsupportedMediaType(f"unknown charset {charset!r}") from None
         except UnicodeDecodeError as exc:
-            raise MalformedBody(f"the body is not valid {charset}: {exc.reason} at byte {exc.start}") from None
-        value = _check_string("body", decoded, settings.max_text_chars)
+            raise MalformedBody(f"the body is not valid {charset}: {exc.reason} at byte {exc.start}") \
+                from None
+        except (UnicodeError, ValueError) as exc:  # odd codecs (idna, punycode...) raise their own kinds
+            raise MalformedBody(f"the body is not valid {charset}: {exc}") from None
+        limit = settings.max_text_chars if mimetype == "text/plain" else settings.max_body_bytes
+        value = _check_string("body", decoded, limit)
         return CleanRequest(value if mimetype == "text/plain" else None,
                             value if mimetype == "text/html" else None,
                             KEPT_LABELS_DEFAULT, "codepoint", True)
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad syntax or encoding; also over-long integers
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise InvalidRequest("the JSON body must be an object")
@@ -133,12 +156,15 @@ def parse_clean_request(settings: Settings) -> CleanRequest:
     return CleanRequest(text, html, keep, offsets, spans)
 
 
-def build_answer(engine: Engine, req: CleanRequest) -> tuple[dict, Result]:
+def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None) -> tuple[dict, Result]:
     """The JSON answer for a parsed request, and the engine's result behind it.
 
-    Shared by the HTTP API and `winnow clean --json`.
+    Shared by the HTTP API and `winnow clean --json`. ``max_text_chars`` bounds the text
+    rendered from HTML (raw text is checked while parsing); None means no bound (the CLI).
     """
     source = req.text if req.text is not None else html_to_text(req.html or "")
+    if max_text_chars is not None and len(source) > max_text_chars:
+        raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
     result = engine.clean(source, keep=req.keep)
     answer: dict = {
         "text": result.text,
@@ -153,11 +179,12 @@ def build_answer(engine: Engine, req: CleanRequest) -> tuple[dict, Result]:
     if req.html is not None:
         answer["input_text"] = source
     if req.spans:
-        table = offset_table(source, req.offsets)
+        array = offset_table(source, req.offsets)
+        table = None if array is None else array.tolist()  # list indexing beats numpy per item
         answer["spans"] = [
             {
-                "start": s.start if table is None else int(table[s.start]),
-                "end": s.end if table is None else int(table[s.end]),
+                "start": s.start if table is None else table[s.start],
+                "end": s.end if table is None else table[s.end],
                 "label": s.label,
                 "score": round(s.score, 4),
                 "tagger": s.tagger,
@@ -189,8 +216,9 @@ def _count_request(response: Response) -> Response:
 
 @bp.post("/v1/clean")
 def clean() -> Response:
-    req = parse_clean_request(_settings())
-    answer, result = build_answer(_engine(), req)
+    settings = _settings()
+    req = parse_clean_request(settings)
+    answer, result = build_answer(_engine(), req, settings.max_text_chars)
     metrics = _metrics()
     if metrics is not None:
         metrics.observe_result(result, "text" if req.text is not None else "html")
@@ -220,7 +248,8 @@ def readyz() -> Response:
 @bp.get("/v1/labels")
 def labels() -> Response:
     return jsonify({"labels": [
-        {"label": name, "description": LABEL_DESCRIPTIONS[name], "kept_by_default": name in KEPT_LABELS_DEFAULT}
+        {"label": name, "description": LABEL_DESCRIPTIONS[name],
+         "kept_by_default": name in KEPT_LABELS_DEFAULT}
         for name in LABELS
     ]})
 

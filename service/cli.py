@@ -28,7 +28,11 @@ def _clean(args: argparse.Namespace) -> int:
     from .document import KEPT_LABELS_DEFAULT
     from .pipeline import Engine
 
-    raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    try:
+        raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"winnow clean: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
     source = raw.decode("utf-8", errors="replace")
     engine = Engine.from_settings(Settings.from_env())
     req = CleanRequest(None if args.html else source, source if args.html else None,

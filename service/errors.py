@@ -27,6 +27,10 @@ class MalformedBody(ProblemError):
     status, title, slug = 400, "Malformed request body", "malformed-body"
 
 
+class LengthRequired(ProblemError):
+    status, title, slug = 411, "Length required", "length-required"
+
+
 class PayloadTooLarge(ProblemError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
@@ -43,13 +47,16 @@ class NotReady(ProblemError):
     status, title, slug = 503, "Not ready", "not-ready"
 
 
-def problem(status: int, title: str, detail: str, slug: str) -> Response:
+def problem(status: int, title: str, detail: str, slug: str,
+            headers: list[tuple[str, str]] | None = None) -> Response:
     metrics = current_app.extensions.get("winnow.metrics")
     if metrics is not None:
         metrics.observe_error(slug)  # slugs are a fixed set: these classes and HTTP status names
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail,
             "instance": request.path}
-    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    # ASCII-escaped: a detail quoting a lone surrogate must not break the error answer itself
+    return Response(json.dumps(body, ensure_ascii=True), status=status, headers=headers,
+                    mimetype="application/problem+json")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -61,7 +68,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
         slug = (exc.name or "error").lower().replace(" ", "-")
-        return problem(status, exc.name or "Error", exc.description or "", slug)
+        # keep what the status needs (Allow on 405, Retry-After...), not werkzeug's HTML content type
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return problem(status, exc.name or "Error", exc.description or "", slug, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -18,60 +18,73 @@ log = logging.getLogger("winnow")
 
 BLOCKS = frozenset(
     "address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot thead "
     "tr ul br".split()
 )
+CELLS = frozenset({"td", "th"})  # a table row is one line, its cells joined by " | " as in scraped text
 DROPPED = frozenset("script style noscript template svg iframe object embed canvas head".split())
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
 _MIN_MAIN_CHARS = 200
+_FLUSH, _PRE_END = object(), object()  # markers on the walk's stack
 
 
 def render_text(markup: str) -> str:
-    """Visible text of an HTML fragment: a line per block element, inline whitespace collapsed."""
+    """Visible text of an HTML fragment: a line per block element, inline whitespace collapsed.
+
+    Inside ``<pre>`` the source's line breaks are kept as lines.
+    """
     soup = BeautifulSoup(markup, "lxml")
     lines: list[str] = []
     current: list[str] = []
 
     def flush() -> None:
-        line = _SPACES.sub(" ", "".join(current)).strip()
-        if line:
-            lines.append(line)
+        for raw in "".join(current).split("\n"):
+            line = _SPACES.sub(" ", raw).strip()
+            if line:
+                lines.append(line)
         current.clear()
 
-    def walk(node: Tag) -> None:
-        # an explicit stack: deeply nested pages must not hit the recursion limit
-        stack: list[object] = [node]
-        while stack:
-            item = stack.pop()
-            if item is flush:
-                flush()
-                continue
-            if isinstance(item, NavigableString):
-                if type(item) is NavigableString:  # not comments, CDATA, doctypes
-                    current.append(str(item).replace("\n", " "))
-                continue
-            if not isinstance(item, Tag) or item.name in DROPPED:
-                continue
+    # an explicit stack, not recursion: deeply nested pages must not hit the recursion limit
+    stack: list[object] = [soup]
+    in_pre = 0
+    while stack:
+        item = stack.pop()
+        if item is _FLUSH:
+            flush()
+        elif item is _PRE_END:
+            in_pre -= 1
+        elif isinstance(item, NavigableString):
+            if type(item) is NavigableString:  # not comments, CDATA, doctypes
+                current.append(str(item) if in_pre else str(item).replace("\n", " "))
+        elif isinstance(item, Tag) and item.name not in DROPPED:
+            if item.name in CELLS and "".join(current).strip():
+                current.append(" | ")
             block = item.name in BLOCKS
             if block:
-                stack.append(flush)
+                stack.append(_FLUSH)
+            if item.name == "pre":
+                in_pre += 1
+                stack.append(_PRE_END)
             stack.extend(reversed(item.contents))
             if block:
-                stack.append(flush)
-
-    walk(soup)
+                stack.append(_FLUSH)
     flush()
     return "\n".join(lines)
 
 
 def html_to_text(html: str) -> str:
-    """The text of the page's main content, headline first; "" if the page has no text at all."""
+    """The text of the page's main content, headline first; "" if the page has no text at all.
+
+    Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page
+    without text gives "", and the API answers 200 with empty ``text`` and ``input_text``
+    rather than an error, as it does for empty raw text; "nothing to keep" is an answer.
+    """
     if not html.strip():
         return ""
     title, main = "", ""
     try:
         doc = ReadabilityDocument(html)
-        title = (doc.short_title() or "").strip()
+        title = _SPACES.sub(" ", (doc.short_title() or "").replace("\n", " ")).strip()  # one line
         main = render_text(doc.summary(html_partial=True))
     except Exception as exc:  # readability raises many kinds on odd pages; the fallback covers them
         log.info("readability failed (%s); rendering the whole page", type(exc).__name__)
@@ -81,6 +94,6 @@ def html_to_text(html: str) -> str:
         except Exception as exc:  # never fail a request on unparsable markup
             log.info("page could not be rendered (%s)", type(exc).__name__)
             main = ""
-    if title and not main.startswith(title):
+    if title and main.split("\n", 1)[0] != title:
         return f"{title}\n{main}" if main else title
     return main

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.server import ROOT, start_server, stop_server
 
 SEEDS = ROOT / "seeds"
-DASHBOARD = ROOT / "k8s" / "dashboards" / "winnow.json"
+DASHBOARD = ROOT / "k8s" / "base" / "winnow-dashboard.json"
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:

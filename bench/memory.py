@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Time from start to /readyz, and worker memory at rest and after N requests.
+
+    python bench/memory.py [--requests 10000] [--workers 2] [--concurrency 8]
+
+Starts `winnow serve` on loopback, reads the RSS of the master and each worker from /proc,
+sends the seed documents N times (progress on stderr), reads RSS again. Loopback only,
+bounded in count, stops by itself. Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.metrics_overhead import SEEDS, load  # noqa: E402
+from bench.server import start_server, stop_server  # noqa: E402
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def report(when: str, master: int) -> None:
+    workers = children(master)
+    print(f"{when}: master {rss_mib(master):.0f} MiB, workers "
+          + ", ".join(f"{rss_mib(w):.0f}" for w in workers) + " MiB", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=8)
+    args = ap.parse_args()
+    bodies = [json.dumps({"text": p.read_text(encoding="utf-8")}).encode() for p in SEEDS]
+    with tempfile.TemporaryDirectory() as metrics_dir:
+        t0 = time.perf_counter()
+        proc, base = start_server(Path(metrics_dir), workers=args.workers)
+        print(f"start to /readyz: {time.perf_counter() - t0:.2f} s", flush=True)
+        try:
+            time.sleep(1)
+            report("at rest", proc.pid)
+            sent = 0
+            while sent < args.requests:
+                batch = min(2000, args.requests - sent)
+                load(base, bodies, batch, args.concurrency)
+                sent += batch
+                print(f"  {sent}/{args.requests} requests", file=sys.stderr, flush=True)
+            report(f"after {sent} requests", proc.pid)
+        finally:
+            stop_server(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
