@@ -25,9 +25,9 @@ ENV PATH=/opt/winnow/bin:$PATH \
     WINNOW_THREADS=4 \
     WINNOW_RULES_DIR=/app/rules \
     WINNOW_METRICS_DIR=/var/run/winnow/metrics
-# the only writable place: mount an emptyDir here when the root filesystem is read-only
-VOLUME ["/var/run/winnow"]
 RUN mkdir -p /var/run/winnow/metrics && chown -R winnow:winnow /var/run/winnow
+# the only writable place besides /tmp: mount an emptyDir here when the root filesystem is read-only
+VOLUME ["/var/run/winnow"]
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8000
