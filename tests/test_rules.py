@@ -21,6 +21,14 @@ def test_rules_examples(rule) -> None:
         assert not RULES.matches_example(rule, example), f"{rule.id} should not match {example!r}"
 
 
+@pytest.mark.parametrize("rule", RULES.rules, ids=[r.id for r in RULES.rules])
+def test_rules_match_examples_survive_the_prefilter(rule) -> None:
+    """The combined sets only preselect; a rule they miss would never fire, so check the full path."""
+    for example in rule.match_examples:
+        hits = RULES.inline_hits(example) if rule.inline else RULES.line_hits(example)
+        assert any(h.rule.id == rule.id for h in hits), f"{rule.id}: {example!r} lost by the prefilter"
+
+
 def test_rules_anywhere_rules_are_bounded_by_length() -> None:
     for rule in RULES.rules:
         if rule.scope == "anywhere" and not rule.inline:
@@ -80,3 +88,17 @@ def test_rules_match_adversarial_input_in_bounded_time() -> None:
         slowest = max(slowest, time.perf_counter() - t0)
     print(f"slowest adversarial input: {slowest * 1000:.1f} ms")
     assert slowest < 2.0  # RE2 is linear; generous bound for a shared CI machine
+
+
+def test_rules_prefilter_finds_everything_the_exact_patterns_find() -> None:
+    """Over a page of chaff in varied case and position, the two-pass matcher equals rule-by-rule matching."""
+    import re2
+
+    from service.rules import _options
+
+    lines = [ex for r in RULES.rules if not r.inline for ex in r.match_examples]
+    text = "\n".join(lines + [ln.upper() for ln in lines] + ["  " + ln + "  " for ln in lines])
+    expected = {(r.id, m.start()) for r in RULES.rules if not r.inline
+                for m in re2.compile(r.pattern, _options()).finditer(text)}
+    got = {(h.rule.id, h.start) for h in RULES.line_hits(text)}
+    assert got == expected
