@@ -23,12 +23,15 @@ def _free_port() -> int:
 def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
     """Start `winnow serve` on a free loopback port; return (process, base URL) once ready."""
     port = _free_port()
+    log_path = Path(metrics_dir).parent / f"winnow-server-{port}.log"
+    log = open(log_path, "wb")  # kept open for the life of the server
     env = {**os.environ, "WINNOW_MAX_BODY_BYTES": "1000000", "WINNOW_MAX_TEXT_CHARS": "200000",
            "WINNOW_METRICS_DIR": str(metrics_dir), **env_overrides}
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        # to a file, not a pipe: an unread pipe fills up and blocks a chatty server
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -41,8 +44,8 @@ def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            raise RuntimeError(f"gunicorn did not become ready:\n{out}")
+            proc.wait()
+            raise RuntimeError(f"gunicorn did not become ready:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.2)
 
 

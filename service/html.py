@@ -57,8 +57,8 @@ def render_text(markup: str) -> str:
             if type(item) is NavigableString:  # not comments, CDATA, doctypes
                 current.append(str(item) if in_pre else str(item).replace("\n", " "))
         elif isinstance(item, Tag) and item.name not in DROPPED:
-            if item.name in CELLS and "".join(current).strip():
-                current.append(" | ")
+            if item.name in CELLS and any(piece.strip() for piece in current):
+                current.append(" | ")  # between cells: `current` is short, flushed at every row
             block = item.name in BLOCKS
             if block:
                 stack.append(_FLUSH)

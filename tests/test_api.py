@@ -134,7 +134,8 @@ def _encoded_offset(text: str, cp: int, unit: str) -> int:
 @pytest.mark.parametrize("unit", ["codepoint", "utf16", "utf8"])
 def test_api_offsets_in_the_requested_unit(client, unit: str) -> None:
     base = client.post("/v1/clean", json={"text": UNICODE_DOC}).get_json()["spans"]
-    spans = client.post("/v1/clean", json={"text": UNICODE_DOC, "options": {"offsets": unit}}).get_json()["spans"]
+    payload = {"text": UNICODE_DOC, "options": {"offsets": unit}}
+    spans = client.post("/v1/clean", json=payload).get_json()["spans"]
     assert len(spans) == len(base) > 1
     for cp, conv in zip(base, spans, strict=True):
         assert conv["start"] == _encoded_offset(UNICODE_DOC, cp["start"], unit)
