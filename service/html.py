@@ -9,12 +9,16 @@ The service never fetches anything a page refers to.
 from __future__ import annotations
 
 import logging
+import threading
 import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from readability import Document as ReadabilityDocument
 
 log = logging.getLogger("winnow")
+# readability-lxml parses every page with one module-global lxml parser, and an lxml parser
+# must not be used by two threads at once (seen: workers killed by SIGSEGV under gthread).
+_READABILITY_LOCK = threading.Lock()
 
 BLOCKS = frozenset(
     "address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer "
@@ -83,9 +87,11 @@ def html_to_text(html: str) -> str:
         return ""
     title, main = "", ""
     try:
-        doc = ReadabilityDocument(html)
-        title = _SPACES.sub(" ", (doc.short_title() or "").replace("\n", " ")).strip()  # one line
-        main = render_text(doc.summary(html_partial=True))
+        with _READABILITY_LOCK:
+            doc = ReadabilityDocument(html)
+            title = _SPACES.sub(" ", (doc.short_title() or "").replace("\n", " ")).strip()  # one line
+            summary = doc.summary(html_partial=True)
+        main = render_text(summary)
     except Exception as exc:  # readability raises many kinds on odd pages; the fallback covers them
         log.info("readability failed (%s); rendering the whole page", type(exc).__name__)
     if len(main) < _MIN_MAIN_CHARS:

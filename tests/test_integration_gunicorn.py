@@ -166,3 +166,20 @@ def test_integration_probes(live_server: str, engine) -> None:
         status, resp, body = _request(live_server, "GET", path)
         assert status == 200 and resp.getheader("Content-Type", "").startswith("application/json")
     assert _request(live_server, "GET", "/readyz")[2]["version"] == engine.version
+
+
+def test_integration_concurrent_html_pages_never_kill_a_worker(live_server: str) -> None:
+    """readability-lxml shares one lxml parser per process; unguarded, gthread workers died of SIGSEGV."""
+    import html as html_lib
+
+    paragraphs = (SEEDS / "000_d69cd4827b63c906.txt").read_text(encoding="utf-8").split("\n")
+    def page(i: int) -> str:
+        body = "".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs[i % 5:])
+        return (f"<html><head><title>Page {i}</title></head><body><nav><a href='/'>Home</a></nav>"
+                f"<article>{body}</article><footer>© 2025</footer></body></html>")
+
+    pages = [page(i) for i in range(48)]
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(
+            lambda page: _post(live_server, json.dumps({"html": page}).encode(), "application/json"), pages))
+    assert [status for status, _, _ in results] == [200] * len(pages)
