@@ -9,8 +9,8 @@ The service never fetches anything a page refers to.
 from __future__ import annotations
 
 import logging
-import threading
 import re
+import threading
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from readability import Document as ReadabilityDocument
