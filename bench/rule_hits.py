@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 fires[span.rule] += 1
                 fired_pieces.setdefault(span.rule, Counter())[piece[:100]] += 1
                 norm = normalise(piece)
-                if not norm:
+                if not norm or not bare(piece):
                     continue
                 if bare(piece) in gold_lines or (len(norm) >= args.substring_min and norm in gold):
                     in_gold[span.rule] += 1

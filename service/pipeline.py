@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .taggers.residue import ResidueTagger
 from .taggers.title import TitleTagger
 
 ENGINE_VERSION = "0.1.0"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ class Engine:
 
     def spans(self, text: str) -> tuple[Span, ...]:
         """The labelled spans covering ``text``, in order."""
-        doc = Document(text, split_segments(text))
+        # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
+        scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
+        doc = Document(scan, split_segments(scan))
         whole = {(s.start, s.end) for s in doc.segments}
         rules, sentences = [], []
         for span in self.phrases.tag(doc):

@@ -15,6 +15,7 @@ INPUTS = [
     "Title line here\r\n" + PROSE + "\r\n" + PROSE + "\r\n",
     "😀 " + PROSE + "\n" + "Ünïcödé " + PROSE,
     "|\n|\n![]() |\n",
+    "\ud800 lone surrogate\n" + PROSE + "\udfff",  # the API refuses these; the engine must not raise
     "a" * 5000,
 ]
 
