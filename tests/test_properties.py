@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,8 @@ PROSE = ("The committee met on Tuesday to discuss the new budget, and its member
 # any Unicode (lone surrogates included: the engine must survive them even though the API refuses them)
 ANY_TEXT = st.text(alphabet=st.characters(codec=None), max_size=400)
 PAGE = st.lists(st.one_of(st.sampled_from(CHAFF + [PROSE]), ANY_TEXT), max_size=25).map("\n".join)
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("WINNOW_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = int(os.environ.get("WINNOW_HYPOTHESIS_EXAMPLES", "150"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _check_spans(text: str, spans) -> None:
