@@ -90,6 +90,48 @@ def test_rules_match_adversarial_input_in_bounded_time() -> None:
     assert slowest < 2.0  # RE2 is linear; generous bound for a shared CI machine
 
 
+def _adversarial_for(rule) -> list[str]:
+    """~100 KB lines built from what the rule's phrases and patterns are made of, plus generic traps."""
+    source = " ".join([*rule.match_examples, rule.pattern])
+    classes = {"a": any(c.isalpha() for c in source), "1": any(c.isdigit() for c in source),
+               " ": True, "[": True, "(": True, "|": True, "-": True, "_": True, ":": True, "*": True}
+    units = [c for c, used in classes.items() if used]
+    units += sorted({c for c in source if not c.isalnum() and not c.isspace()})[:20]
+    texts = [unit * 20_000 for unit in units]
+    texts += ["a " * 50_000, "$1 " * 33_000, "| " * 50_000, "[" * 100_000, "(" * 100_000]
+    texts += [(ex + " ") * (100_000 // (len(ex) + 1)) for ex in rule.match_examples[:2]]
+    texts += ["\n".join([ex] * (100_000 // (len(ex) + 1))) for ex in rule.match_examples[:2]]
+    return texts
+
+
+def test_rules_each_rule_is_linear_on_adversarial_lines() -> None:
+    """Every shipped rule alone, over ~100 KB adversarial lines of its own characters: bounded time."""
+    from service.rules import RuleSet
+
+    timings = []
+    for rule in RULES.rules:
+        single = RuleSet([rule], version="adversarial")
+        slowest = 0.0
+        for text in _adversarial_for(rule):
+            t0 = time.perf_counter()
+            single.inline_hits(text) if rule.inline else single.line_hits(text)
+            slowest = max(slowest, time.perf_counter() - t0)
+        timings.append((slowest, rule.id))
+    worst, worst_id = max(timings)
+    print(f"slowest rule on adversarial lines: {worst_id} {worst * 1000:.1f} ms")
+    assert worst < 0.5, f"{worst_id} took {worst:.2f} s on a 100 KB adversarial line"
+
+
+def test_rules_anywhere_examples_respect_max_chars() -> None:
+    """Scope-anywhere rules carry max_chars, and their match examples fit within it."""
+    for rule in RULES.rules:
+        if rule.scope != "anywhere" or rule.inline:
+            continue
+        assert rule.max_chars, f"{rule.id}: an 'anywhere' rule needs max_chars"
+        for example in rule.match_examples:
+            assert len(example.strip()) <= rule.max_chars, f"{rule.id}: {example!r} exceeds max_chars"
+
+
 def test_rules_prefilter_finds_everything_the_exact_patterns_find() -> None:
     """Over a page of chaff in varied case and position, the two-pass matcher equals rule-by-rule matching."""
     import re2
