@@ -124,7 +124,10 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
     # case, which the examples test through this very path)
     case_sensitive = bool(raw.get("case_sensitive", defaults.get("case_sensitive", False)))
     # (bare: the scope wrappers' Unicode classes, repeated per rule, are what blows up a DFA)
-    prefilter = None if case_sensitive else "(?m)" + "|".join(
+    # line anchors in a pattern make the combined set's DFA grow sharply with every phrase added:
+    # such rules go through the small case-insensitive set instead (same hits)
+    anchored = any("^" in p.replace("[^", "") or "$" in p for p in patterns)
+    prefilter = None if case_sensitive or anchored else "(?m)" + "|".join(
         [_phrase_source(p.lower()) for p in phrases] + [f"(?:{p})" for p in patterns])
     try:
         re2.compile(source, _options())
