@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -22,7 +22,7 @@ def _free_port() -> int:
 
 def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
     """Start `winnow serve` on a free loopback port; return (process, base URL) once ready."""
-    port = _free_port()
+    port = free_port()
     log_path = Path(metrics_dir).parent / f"winnow-server-{port}.log"
     log = open(log_path, "wb")  # kept open for the life of the server
     env = {**os.environ, "WINNOW_MAX_BODY_BYTES": "1000000", "WINNOW_MAX_TEXT_CHARS": "200000",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.server import ROOT, _free_port, start_server
+from bench.server import ROOT, free_port, start_server
 
 KUBECTL = shutil.which("kubectl")
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
@@ -114,7 +114,7 @@ def _dockerfile() -> tuple[list[str], dict[str, str]]:
 def test_deploy_image_entry_command_and_defaults_start_the_service(tmp_path: Path) -> None:
     cmd, env = _dockerfile()
     assert cmd == ["winnow", "serve"] and env["WINNOW_RULES_DIR"] == "/app/rules"
-    port = _free_port()
+    port = free_port()
     env.pop("PATH")
     env.update(WINNOW_RULES_DIR=str(ROOT / "rules"),  # the image copies rules/ there
                WINNOW_METRICS_DIR=str(tmp_path / "metrics"), WINNOW_HOST="127.0.0.1", WINNOW_PORT=str(port))
