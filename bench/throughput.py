@@ -5,13 +5,15 @@
         [--repeat 3] [--split all]
 
 Prints, per view: documents, mean input size, ms per document (mean and p50/p99 of the best of
---repeat passes), MB/s of input text, and the same figures for the cheapest possible line
-filter (split lines, strip, drop short ones), so that the ratio holds on a noisy machine.
+--repeat passes), MB/s of input text, for the engine with its segment model, the engine without
+it (rules and heuristics: WINNOW_MODEL_PATH=off) and the cheapest possible line filter (split
+lines, strip, drop short ones), all in one run so that the ratios hold on a noisy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -52,13 +54,17 @@ def main() -> int:
     ap.add_argument("--split", default="all", choices=["all", "train", "dev"])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    engine = Engine.from_settings(Settings.from_env())
+    settings = Settings.from_env()
+    engines = {"engine": Engine.from_settings(settings)}
+    if engines["engine"].model is not None:
+        engines["no model"] = Engine.from_settings(dataclasses.replace(settings, model_path=Path("off")))
     records = load(args.corpus, args.split)
     for view in args.views.split(","):
         texts = [r["views"][view] for r in records]
         chars = sum(len(t) for t in texts)
         print(f"{view}: {len(texts)} documents, mean {chars / len(texts) / 1000:.1f} K chars", flush=True)
-        print("  " + report("engine", timed(engine.clean, texts, args.repeat), chars), flush=True)
+        for name, engine in engines.items():
+            print("  " + report(name, timed(engine.clean, texts, args.repeat), chars), flush=True)
         print("  " + report("line filter", timed(line_filter, texts, args.repeat), chars), flush=True)
     return 0
 

@@ -1,4 +1,4 @@
-"""`winnow serve | clean`: the service under gunicorn, or the engine on a file."""
+"""`winnow serve | clean | train`: the service under gunicorn, the engine on a file, the model rebuilt."""
 
 from __future__ import annotations
 
@@ -46,6 +46,32 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .model.features import StopWordHashes
+    from .model.train import train
+    from .pipeline import Engine
+    from .rules import load_word_lists
+
+    try:
+        from sklearn import __version__  # noqa: F401  (training only: `pip install -e '.[train]'`)
+    except ImportError:
+        print("winnow train: needs scikit-learn; install the extra: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    out = Path(args.out) if args.out else (settings.model_file or Path(settings.rules_dir) / Settings.model_path)
+    settings = replace(settings, model_path=Path("off"))  # rules only: the model is what we build
+    missing = [c for c in args.corpus if not Path(c).is_file()]
+    if missing:
+        print(f"winnow train: no such corpus: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    engine = Engine.from_settings(settings)
+    stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
+    train(engine, stop, [Path(c) for c in args.corpus], out, seed=args.seed, limit=args.limit)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="winnow", description="Separate article prose from page chaff.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--json", action="store_true", help="print the full answer as JSON, with spans")
     clean.add_argument("--html", action="store_true", help="the input is HTML")
     clean.set_defaults(func=_clean)
+    trainer = sub.add_parser("train", help="rebuild the segment model from corpora with gold text (split train)")
+    trainer.add_argument("corpus", nargs="+", help="JSONL(.gz) corpora: records with split, views and gold")
+    trainer.add_argument("--out", help="where to write the model (.npz); default: the one the service loads")
+    trainer.add_argument("--seed", type=int, default=0)
+    trainer.add_argument("--limit", type=int, help="use only the first N train pages of each corpus")
+    trainer.set_defaults(func=_train)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -33,6 +33,9 @@ class Policy:
     weight_bad: float = -0.5
     weight_residue: float = 0.0
     penalty_cap_chars: int = 100  # a long link or image line costs no more than this many characters
+    # with the learned model: the main block maximises (probability - bias) x min(length, cap)
+    model_block_bias: float = 0.5
+    model_block_cap_chars: int = 400
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -51,6 +54,7 @@ class Proposals:
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
     section_openers: frozenset[str] = frozenset()  # ids of rules that end the article
+    learned: bool = False  # ``quality`` holds the segment model's verdicts (already read in context)
 
 
 @dataclass(frozen=True)
@@ -202,19 +206,32 @@ def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
     return int(low_index[end]), end + 1
 
 
+def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy) -> tuple[int, int]:
+    """The main block by the model's probabilities: likely prose adds, likely chaff subtracts."""
+    probability = np.array([s.score if s.label == "content" else 1.0 - s.score for s in verdicts])
+    gain = (probability - policy.model_block_bias) * (np.minimum(lengths, policy.model_block_cap_chars) + 1.0)
+    return _main_block(np.ones(len(gain)), gain)
+
+
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
         return Resolution([], [])
     decisions, classes = _base(doc, p, policy)
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
-    weight_of = policy.weights()
-    weights = np.array([weight_of[c] for c in classes])
     lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
-    lengths = np.where(weights < 0, np.minimum(lengths, policy.penalty_cap_chars), lengths)
-    start, end = _main_block(lengths, weights)
+    if p.learned:
+        start, end = _model_main_block(p.quality, lengths, policy)
+    else:
+        weight_of = policy.weights()
+        weights = np.array([weight_of[c] for c in classes])
+        lengths = np.where(weights < 0, np.minimum(lengths, policy.penalty_cap_chars), lengths)
+        start, end = _main_block(lengths, weights)
     section = _section_start(decisions, classes, p.section_openers, start, end)
-    keep = _smooth(classes, start, section)
+    if p.learned:  # the model has read the context already: no jusText smoothing
+        keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
+    else:
+        keep = _smooth(classes, start, section)
 
     for i in range(len(segments)):
         d = decisions[i]

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Cross-validated quality of the segment model on split "train": how tuning is done without dev.
+
+    python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
+        [--folds 5] [--seed 0] [--c-first 1.0] [--c-context 1.0] [--policy key=value ...]
+
+Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
+with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
+also give the out-of-fold verdicts stage two learns from, as in `winnow train`), stage two fitted
+on the other folds' pages. Prints F1/P/R per corpus and view (benchmark definition, bench/quality.py)
+and the pooled figure per view. Dev is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.quality import doc_scores  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.model.features import StopWordHashes  # noqa: E402
+from service.model.train import (  # noqa: E402
+    VIEWS,
+    assemble_model,
+    build_examples,
+    context_matrix,
+    first_stage_out_of_fold,
+    fold_of,
+    prepare,
+    read_records,
+)
+from service.pipeline import Engine  # noqa: E402
+from service.rules import load_word_lists  # noqa: E402
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _f1(precisions: list[float], recalls: list[float]) -> tuple[float, float, float]:
+    p, r = statistics.mean(precisions), statistics.mean(recalls)
+    return (2 * p * r / (p + r) if p + r else 0.0), p, r
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", nargs="+")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--c-first", type=float, default=1.0)
+    ap.add_argument("--c-context", type=float, default=1.0)
+    ap.add_argument("--limit", type=int, help="only the first N train pages of each corpus")
+    ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
+    ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
+    args = ap.parse_args(argv)
+
+    settings = Settings.from_env(model_path=Path("off"))
+    base = Engine.from_settings(settings)
+    policy = dataclasses.replace(base.thresholds.policy,
+                                 **{k: type(getattr(base.thresholds.policy, k))(v)
+                                    for k, v in (kv.split("=", 1) for kv in args.policy)})
+    thresholds = dataclasses.replace(base.thresholds, policy=policy)
+    stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
+
+    records, examples, corpus_of = [], [], []
+    for path in map(Path, args.corpus):
+        recs = read_records(path, "train")[: args.limit]
+        _log(f"{path.name}: {len(recs)} train pages")
+        records += recs
+        examples += build_examples(base, stop, recs)
+        corpus_of += [path.name] * len(recs)
+    t0 = time.perf_counter()
+    data = prepare(examples)
+    folds = fold_of(examples, args.folds, args.seed)
+    first, first_models = first_stage_out_of_fold(data, folds, args.folds, args.c_first, args.seed, _log)
+    ctx = context_matrix(examples, first)
+
+    page_fold = {ex.page: f for ex, f in zip(examples, folds, strict=True)}
+    scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    worst: dict[tuple[str, str], list[tuple[float, float | None, float | None, str]]] = {}
+    for k in range(args.folds):
+        model = assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)),
+                               args.c_context, args.seed, {"name": f"cv_fold_{k}"})
+        engine = Engine(base.rules, base.quality.stop, thresholds, model=model, stop_hashes=stop)
+        for rec, corpus in zip(records, corpus_of, strict=True):
+            if page_fold.get(rec["id"]) != k:
+                continue
+            for view in VIEWS:
+                p, r = doc_scores(rec["gold"], engine.clean(rec["views"].get(view) or "").text)
+                worst.setdefault((corpus, view), []).append((min(p or 0, r or 0), p, r, rec["id"]))
+                ps, rs = scores.setdefault((corpus, view), ([], []))
+                if p is not None:
+                    ps.append(p)
+                if r is not None:
+                    rs.append(r)
+        _log(f"  fold {k + 1}/{args.folds} evaluated")
+    _log(f"fitted and evaluated in {time.perf_counter() - t0:.0f} s")
+    for (corpus, view), (ps, rs) in sorted(scores.items()):
+        f1, p, r = _f1(ps, rs)
+        print(f"{corpus:24s} {view:9s} F1 {f1:.3f}  P {p:.3f}  R {r:.3f}  ({len(rs)} pages)")
+        for low in sorted(worst[corpus, view], key=lambda w: w[0])[: args.worst]:
+            print(f"    worst: P {low[1]} R {low[2]} {low[3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

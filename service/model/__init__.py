@@ -1,0 +1,1 @@
+"""The learned segment classifier: features shared by training and serving, the artifact, training."""

@@ -1,0 +1,94 @@
+"""The segment model as plain data: numpy arrays and a JSON card in one .npz (no pickle).
+
+Two stages, both linear: the first reads a segment alone (hashed n-grams and dense
+measurements), the second reads the first stage's verdicts around it, the main-block
+position and the rules' findings (features.context_features).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .features import DENSE_NAMES, FEATURE_VERSION, HASH_SIZE, SegmentFeatures, context_features, standardise
+
+_ARRAYS = ("dense_mean", "dense_scale", "dense_coef", "hash_coef", "context_mean", "context_scale", "context_coef")
+
+
+class ModelError(ValueError):
+    """The artifact is missing, corrupt or was built for other features."""
+
+
+@dataclass(frozen=True)
+class SegmentModel:
+    card: dict  # data, feature version, seed, figures: what the model card says
+    dense_mean: np.ndarray
+    dense_scale: np.ndarray
+    dense_coef: np.ndarray
+    hash_coef: np.ndarray
+    first_intercept: float
+    context_mean: np.ndarray
+    context_scale: np.ndarray
+    context_coef: np.ndarray
+    context_intercept: float
+    rule_labels: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.card.get("name", "segment_model"))
+
+    def first_stage(self, feats: SegmentFeatures) -> np.ndarray:
+        """Log-odds that each segment is content, from the segment alone."""
+        n = len(feats.dense)
+        logit = standardise(feats.dense, self.dense_mean, self.dense_scale) @ self.dense_coef + self.first_intercept
+        if len(feats.gram_bucket):
+            weights = self.hash_coef[feats.gram_bucket] * feats.gram_weight
+            logit = logit + np.bincount(feats.gram_segment, weights=weights, minlength=n)[:n]
+        return logit
+
+    def predict(self, feats: SegmentFeatures, rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds of content per segment: (first stage, with context)."""
+        first = self.first_stage(feats)
+        if not len(first):
+            return first, first
+        ctx = context_features(first, feats.dense, rules, self.rule_labels)
+        context = standardise(ctx, self.context_mean, self.context_scale) @ self.context_coef
+        return first, context + self.context_intercept
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path: Path) -> None:
+        arrays = {name: np.asarray(getattr(self, name), dtype=np.float32 if name == "hash_coef" else np.float64)
+                  for name in _ARRAYS}
+        card = dict(self.card, first_intercept=self.first_intercept, context_intercept=self.context_intercept,
+                    rule_labels=list(self.rule_labels))
+        arrays["card"] = np.frombuffer(json.dumps(card, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> SegmentModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name].astype(np.float64) for name in _ARRAYS}
+                card = json.loads(bytes(data["card"]).decode("utf-8"))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: cannot load the segment model: {exc}") from None
+        if card.get("feature_version") != FEATURE_VERSION or card.get("dense_names") != list(DENSE_NAMES):
+            raise ModelError(f"{path}: built for feature version {card.get('feature_version')}, "
+                             f"this engine computes version {FEATURE_VERSION}; run `winnow train`")
+        if arrays["hash_coef"].shape != (HASH_SIZE,) or arrays["dense_coef"].shape != (len(DENSE_NAMES),):
+            raise ModelError(f"{path}: weight shapes do not match the features")
+        rule_labels = tuple(card.pop("rule_labels"))
+        probe = context_features(np.zeros(1), np.zeros((1, len(DENSE_NAMES))), np.zeros((1, len(rule_labels))),
+                                 rule_labels)
+        if not (arrays["context_coef"].shape == arrays["context_mean"].shape == (probe.shape[1],)):
+            raise ModelError(f"{path}: its second stage reads {arrays['context_coef'].shape[0]} context features, "
+                             f"this engine computes {probe.shape[1]}; run `winnow train`")
+        return cls(card=card, first_intercept=float(card.pop("first_intercept")),
+                   context_intercept=float(card.pop("context_intercept")), rule_labels=rule_labels, **arrays)

@@ -1,0 +1,396 @@
+"""Segment features, shared by training and serving: one function, one version.
+
+Everything is measured over the whole document at once with numpy (character
+classes, word runs, hashed word n-grams), then summed per segment, so the cost
+grows with the text, not with a Python loop per segment or per word.
+
+Nothing here is tied to English: words are Unicode ``\\w`` runs, stop words come
+from the per-language lists in rules/stopwords, n-grams are hashed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURE_VERSION = 2
+HASH_BITS = 18
+# standardised features are clipped to this many deviations: a page unlike the training pages
+# (one paragraph alone, a 5 MB line) must not push a linear model far outside what it learned
+Z_CLIP = 4.0
+HASH_SIZE = 1 << HASH_BITS
+
+_NOT_WORD = re.compile(r"\W")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+
+_P = np.uint64(0x100000001B3)  # FNV prime: odd, so the hash keeps every bit of every code point
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_SALT_BIGRAM = np.uint64(0xA24BAED4963EE407)
+_SALT_FIRST = np.uint64(0x9FB21C651E98DF25)
+_SALT_LAST = np.uint64(0xC13FA9A902A6328F)
+# \w, per code point of the Basic Multilingual Plane: one table lookup instead of a regex pass
+_WORD_TABLE = np.frombuffer(
+    _NOT_WORD.sub("\0", "".join(map(chr, range(0xD800))) + "\0" * 0x800 + "".join(map(chr, range(0xE000, 0x10000))))
+    .encode("utf-32-le"), dtype=np.uint32) != 0
+_SPACE_TABLE = np.zeros(0x10000, dtype=bool)
+_SPACE_TABLE[[ord(c) for c in " \t\n\r\f\v\xa0\u2028\u2029\u200b\ufeff"]] = True
+_TERMINAL = np.array([ord(c) for c in ".!?…\"”’»)"], dtype=np.uint32)
+_BULLETS = np.array([ord(c) for c in "-*•·–—>+"], dtype=np.uint32)
+
+DENSE_NAMES: tuple[str, ...] = (
+    "log_chars", "log_words", "stop_density", "link_density", "syntax_ratio", "has_image", "ends_sentence",
+    "ends_colon", "digit_ratio", "upper_ratio", "punct_ratio", "log_mean_word", "capitalised_words",
+    "position", "char_position", "starts_bullet", "starts_heading", "is_cell", "repeated", "log_doc_chars",
+    "doc_share", "known_language", "one_word", "starts_lower", "first_line_overlap", "starts_digit",
+)
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _hash_mix(h: np.ndarray) -> np.ndarray:
+    """Bucket of each 64-bit hash (multiplicative hashing: the top bits are the well-mixed ones)."""
+    return ((h * _MIX) >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """The hash features.py gives each word (for word lists: stop words)."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    text = " ".join(words)
+    codes = _codes(text).astype(np.uint64)
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    return _run_hashes(codes, starts, lengths)
+
+
+def _run_hashes(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Polynomial hash of each run ``codes[start:start+length]``, independent of where the run lies."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(len(starts), dtype=np.uint64)
+    run_of_char = np.repeat(np.arange(len(starts)), lengths)
+    first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    offset = np.arange(total) - first[run_of_char]
+    powers = np.cumprod(np.full(int(lengths.max()), _P, dtype=np.uint64))  # P^1 .. P^max
+    chars = codes[np.repeat(starts, lengths) + offset]
+    with np.errstate(over="ignore"):
+        return np.add.reduceat(chars * powers[offset], first)
+
+
+@dataclass(frozen=True)
+class SegmentFeatures:
+    """Dense measurements per segment and the hashed n-grams found in each."""
+
+    dense: np.ndarray  # (segments, len(DENSE_NAMES)) float64
+    gram_segment: np.ndarray  # segment of each hashed n-gram occurrence
+    gram_bucket: np.ndarray  # its bucket in [0, HASH_SIZE)
+    gram_weight: np.ndarray  # its value: 1/sqrt(n-grams in the segment), first/last word 1
+
+
+class StopWordHashes:
+    """Stop words of many languages as sorted hashes with a bit mask of their languages."""
+
+    def __init__(self, lists: dict[str, frozenset[str]]) -> None:
+        self.languages = tuple(sorted(lists))
+        if len(self.languages) > 64:
+            raise ValueError("at most 64 stop-word lists")
+        masks: dict[int, int] = {}
+        for bit, lang in enumerate(self.languages):
+            words = sorted(w.lower() for w in lists[lang] if _NOT_WORD.search(w) is None)
+            for h in word_hashes(words).tolist():
+                masks[h] = masks.get(h, 0) | (1 << bit)
+        keys = sorted(masks)
+        self.hashes = np.array(keys, dtype=np.uint64)
+        self.masks = np.array([masks[k] for k in keys], dtype=np.uint64)
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """Language mask of each word hash (0 for a word on no list)."""
+        if not len(self.hashes) or not len(hashes):
+            return np.zeros(len(hashes), dtype=np.uint64)
+        idx = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        return np.where(self.hashes[idx] == hashes, self.masks[idx], np.uint64(0))
+
+
+def _best_language(masks: np.ndarray, languages: int) -> int:
+    if not masks.any():
+        return 0
+    bits = np.unpackbits(masks.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    return 1 << int(np.argmax(bits.sum(axis=0)[:languages]))
+
+
+def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray,
+              stop: StopWordHashes) -> SegmentFeatures:
+    """Features of the segments ``[starts[i], ends[i])`` of ``text`` (sorted, not overlapping)."""
+    n, size = len(starts), len(text)
+    if n == 0:
+        return SegmentFeatures(np.zeros((0, len(DENSE_NAMES))), *(np.zeros(0, dtype=t) for t in (np.int64, np.int64,
+                                                                                                   np.float64)))
+    codes = _codes(text)
+    lower = text.lower()
+    lcodes = _codes(lower) if len(lower) == size else codes
+    # segment of each character (-1 between segments), by a difference array
+    mark = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(mark, starts, np.arange(1, n + 1))
+    np.add.at(mark, ends, -np.arange(1, n + 1))
+    char_segment = np.cumsum(mark[:-1]) - 1
+
+    inside = char_segment >= 0
+    if codes.max(initial=0) < 0x10000:
+        word_char = _WORD_TABLE[codes]
+        is_space = _SPACE_TABLE[codes]
+    else:  # astral code points (emoji, rare scripts): the regex decides
+        word_char = np.frombuffer(_NOT_WORD.sub("\0", text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
+        is_space = _SPACE_TABLE[np.minimum(codes, 0xFFFF)] & (codes < 0x10000)
+    word_char &= inside
+    # visible characters: Markdown link targets and images are syntax, anchors are link text
+    syntax = np.zeros(size, dtype=bool)
+    link_text = np.zeros(size, dtype=bool)
+    image_at = []
+    if "](" in text:
+        for m in _IMAGE.finditer(text):
+            syntax[m.start():m.end()] = True
+            image_at.append(m.start())
+        for m in _LINK.finditer(text):
+            syntax[m.start():m.end()] = True
+            syntax[m.start(1):m.end(1)] = False
+            link_text[m.start(1):m.end(1)] = True
+    word_char &= ~syntax
+
+    def per_segment(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(char_segment[mask & (char_segment >= 0)], minlength=n)[:n].astype(np.float64)
+
+    visible = per_segment(~syntax & ~is_space)
+    digits = (codes >= 48) & (codes <= 57)
+    upper = codes != lcodes
+    letters = word_char & ~digits
+    punct = inside & ~syntax & ~word_char & ~is_space
+
+    # words: runs of word characters
+    prev = np.concatenate(([False], word_char[:-1]))
+    nxt = np.concatenate((word_char[1:], [False]))
+    w_start = np.flatnonzero(word_char & ~prev)
+    w_end = np.flatnonzero(word_char & ~nxt) + 1
+    w_seg = char_segment[w_start]
+    hash_codes = lcodes.astype(np.uint64)
+    hash_codes[(hash_codes >= 48) & (hash_codes <= 57)] = 48  # numbers hash alike
+    w_hash = _run_hashes(hash_codes, w_start, w_end - w_start)
+    words = np.bincount(w_seg, minlength=n)[:n].astype(np.float64)
+
+    masks = stop.lookup(_run_hashes(lcodes.astype(np.uint64), w_start, w_end - w_start))
+    language = _best_language(masks, len(stop.languages)) if len(masks) else 0
+    is_stop = (masks & np.uint64(language)) != 0 if language else np.zeros(len(w_start), dtype=bool)
+    stopwords = np.bincount(w_seg, weights=is_stop.astype(np.float64), minlength=n)[:n]
+    capitalised = np.bincount(w_seg, weights=upper[w_start].astype(np.float64), minlength=n)[:n]
+    word_chars = np.bincount(w_seg, weights=(w_end - w_start).astype(np.float64), minlength=n)[:n]
+
+    first_line = w_seg == 0
+    overlap = np.isin(w_hash, w_hash[first_line]) if first_line.any() else np.zeros(len(w_hash), dtype=bool)
+    overlap_count = np.bincount(w_seg, weights=overlap.astype(np.float64), minlength=n)[:n]
+
+    # repeated segments: same sequence of word hashes
+    if len(w_hash):
+        first_word = np.searchsorted(w_seg, np.arange(n))
+        pos_in_seg = np.arange(len(w_hash)) - first_word[w_seg]
+        with np.errstate(over="ignore"):
+            seg_hash = np.bincount(w_seg, minlength=n)[:n].astype(np.uint64)  # words count as a start
+            contrib = w_hash * (np.uint64(2) * pos_in_seg.astype(np.uint64) + np.uint64(1)) * _P
+            np.add.at(seg_hash, w_seg, contrib)
+    else:
+        seg_hash = np.zeros(n, dtype=np.uint64)
+    _, inverse, counts = np.unique(seg_hash, return_inverse=True, return_counts=True)
+    repeated = (counts[inverse] > 1) & (words > 0)
+
+    safe_words = np.maximum(words, 1)
+    safe_vis = np.maximum(visible, 1)
+    link_chars = per_segment(link_text)
+    line_counts = np.bincount(lines - lines.min(), minlength=1)
+    last = codes[ends - 1]
+    first = codes[starts]
+    image_count = np.zeros(n)
+    if image_at:
+        np.add.at(image_count, char_segment[np.array(image_at)], 1)
+    total = float(np.maximum(visible.sum(), 1))
+    dense = np.column_stack((
+        np.log1p(visible),
+        np.log1p(words),
+        stopwords / safe_words,
+        link_chars / safe_vis,
+        per_segment(syntax) / np.maximum(ends - starts, 1),
+        image_count > 0,
+        np.isin(last, _TERMINAL),
+        last == ord(":"),
+        per_segment(digits) / safe_vis,
+        per_segment(upper & letters) / np.maximum(per_segment(letters), 1),
+        per_segment(punct) / safe_vis,
+        np.log1p(word_chars / safe_words),
+        capitalised / safe_words,
+        np.arange(n) / max(n - 1, 1),
+        starts / max(size, 1),
+        np.isin(first, _BULLETS),
+        first == ord("#"),
+        line_counts[lines - lines.min()] > 1,
+        repeated,
+        np.full(n, np.log1p(total)),
+        visible / total,
+        np.full(n, float(bool(language))),
+        words == 1,
+        letters[starts] & ~upper[starts],
+        overlap_count / safe_words,
+        (first >= 48) & (first <= 57),
+    )).astype(np.float64)
+
+    # hashed n-grams: words, word pairs inside a segment, and the first and last word of the segment
+    same = w_seg[1:] == w_seg[:-1]
+    with np.errstate(over="ignore"):
+        bigram = (w_hash[:-1] * _P + w_hash[1:]) ^ _SALT_BIGRAM
+    gram_seg = np.concatenate((w_seg, w_seg[:-1][same]))
+    gram_hash = np.concatenate((w_hash, bigram[same]))
+    per_seg = np.bincount(gram_seg, minlength=n)[:n]
+    weight = 1.0 / np.sqrt(np.maximum(per_seg[gram_seg], 1))
+    if len(w_hash):
+        has_words = np.flatnonzero(words > 0)
+        first_idx = first_word[has_words]
+        last_idx = first_idx + words[has_words].astype(np.int64) - 1
+        gram_seg = np.concatenate((gram_seg, has_words, has_words))
+        gram_hash = np.concatenate((gram_hash, w_hash[first_idx] ^ _SALT_FIRST, w_hash[last_idx] ^ _SALT_LAST))
+        weight = np.concatenate((weight, np.ones(2 * len(has_words))))
+    return SegmentFeatures(dense, gram_seg.astype(np.int64), _hash_mix(gram_hash), weight)
+
+
+# --------------------------------------------------------------------------- context (second stage)
+_EDGE = -4.0  # what lies beyond the document's edges looks like chrome, not prose
+_SECTION_LABELS = ("comments", "related")
+
+
+def _shift(x: np.ndarray, by: int, pad: float) -> np.ndarray:
+    """``x`` moved ``by`` places later (earlier if negative), padded at the edge."""
+    n = len(x)
+    out = np.full(n, pad, dtype=np.float64)
+    if by > 0:
+        out[by:] = x[: max(n - by, 0)]
+    elif by < 0:
+        out[: max(n + by, 0)] = x[-by:]
+    return out
+
+
+def _window_mean(x: np.ndarray, weight: np.ndarray, radius: int) -> np.ndarray:
+    n = len(x)
+    cx = np.concatenate(([0.0], np.cumsum(x * weight)))
+    cw = np.concatenate(([0.0], np.cumsum(weight)))
+    lo = np.maximum(np.arange(n) - radius, 0)
+    hi = np.minimum(np.arange(n) + radius + 1, n)
+    return (cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9)
+
+
+def main_block(gain: np.ndarray) -> tuple[int, int]:
+    """The run of segments with the largest sum of ``gain`` (prose +, chaff -), as [lo, hi)."""
+    if not len(gain):
+        return 0, 0
+    prefix = np.concatenate(([0.0], np.cumsum(gain)))
+    running_min = np.minimum.accumulate(prefix)
+    low_index = np.maximum.accumulate(np.where(prefix <= running_min, np.arange(len(prefix)), 0))
+    gains = prefix[1:] - running_min[:-1]
+    end = int(np.argmax(gains))
+    if gains[end] <= 0:
+        return 0, 0
+    return int(low_index[end]), end + 1
+
+
+def block_gain(logit: np.ndarray, log_chars: np.ndarray, bias: float, cap: float) -> np.ndarray:
+    """Gain of each segment for the main block: (probability - bias) x capped length."""
+    return (1.0 / (1.0 + np.exp(-logit)) - bias) * (np.minimum(np.expm1(log_chars), cap) + 1.0)
+
+
+def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
+                     rule_labels: tuple[str, ...]) -> np.ndarray:
+    """Second-stage features: the first stage's verdict on the neighbours, where the article's main
+    block lies, and what rules found around; ``rules`` is (segments, labels) of rule scores."""
+    n = len(logit)
+    log_chars = dense[:, 0]
+    weight = np.expm1(log_chars) + 1.0
+    idx = np.arange(n)
+    cols = [logit]
+    for by in (1, 2, 3):
+        cols += [_shift(logit, by, _EDGE), _shift(logit, -by, _EDGE)]
+    cols += [_shift(log_chars, 1, 0.0), _shift(log_chars, -1, 0.0)]
+    cols += [_window_mean(logit, weight, r) for r in (2, 5, 10)]
+    prose = np.where(logit > 0, weight, 0.0)
+    before = np.cumsum(prose) - prose
+    total = max(float(prose.sum()), 1.0)
+    cols += [before / total, (total - before - prose) / total]
+    best_before = _shift(np.maximum.accumulate(logit), 1, _EDGE)
+    best_after = _shift(np.maximum.accumulate(logit[::-1])[::-1], -1, _EDGE)
+    cols += [best_before, best_after]
+    for bias in (0.5, 0.3):
+        lo, hi = main_block(block_gain(logit, log_chars, bias, 400.0))
+        cols += [(idx >= lo) & (idx < hi), np.maximum(lo - idx, 0) / max(n, 1), np.maximum(idx - hi + 1, 0) / max(n, 1)]
+    ruled = rules.max(axis=1) if rules.shape[1] else np.zeros(n)
+    cols += [_shift(ruled, 1, 0.0), _shift(ruled, -1, 0.0)]
+    section = np.zeros(n, dtype=bool)
+    for label in _SECTION_LABELS:
+        if label in rule_labels:
+            section |= rules[:, rule_labels.index(label)] > 0
+    after_prose = np.maximum.accumulate(logit > 1)
+    cols += [np.maximum.accumulate(section & after_prose), np.cumsum(section) / (1 + section.sum())]
+    ruled_any = (ruled > 0).astype(np.float64)
+    cols += [_window_mean(ruled_any, np.ones(n), r) for r in (3, 8)]
+    cols += _document_relative(logit, weight)
+    return np.column_stack([np.column_stack(cols).astype(np.float64), rules, dense])
+
+
+_STEPS = (-4.0, -2.0, 0.0, 2.0, 4.0)
+_STRONG = 3.0  # a first-stage log-odds this high is prose beyond doubt
+
+
+def _document_relative(logit: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
+    """The verdict against the page's own verdicts: pages differ in how prose-like all their text is.
+
+    Steps of the verdict and its local means let the linear second stage bend; the rank, the
+    distance from the page's best and median, the share judged prose and the distance to the
+    nearest sure prose place a segment within its page."""
+    n = len(logit)
+    cols: list[np.ndarray] = []
+    for values in (logit, _window_mean(logit, weight, 2), _window_mean(logit, weight, 5)):
+        cols += [(values > step).astype(np.float64) for step in _STEPS]
+    prose = logit > 0
+    rank = np.argsort(np.argsort(logit, kind="stable"), kind="stable") / max(n - 1, 1)
+    cols += [rank, np.full(n, prose.mean()), np.full(n, np.log1p(max(float(weight[prose].sum()), 1.0))),
+             logit - np.median(logit), logit - logit.max()]
+    cols += [_window_mean(logit, weight, r) for r in (20, 40)]
+    idx = np.arange(n)
+    strong = np.flatnonzero(logit > _STRONG)
+    if len(strong):
+        j = np.searchsorted(strong, idx)
+        before = np.where(j > 0, idx - strong[np.maximum(j - 1, 0)], n)
+        after = np.where(j < len(strong), strong[np.minimum(j, len(strong) - 1)] - idx, n)
+    else:
+        before = after = np.full(n, n)
+    cols += [np.log1p(before), np.log1p(after)]
+    return cols
+
+
+def rule_matrix(starts: np.ndarray, ends: np.ndarray, rule_spans: list, labels: tuple[str, ...]) -> np.ndarray:
+    """(segments, labels): the highest score a line rule gave each segment for each label.
+
+    Only spans covering a whole segment count (a sentence cut out of a line is residue)."""
+    out = np.zeros((len(starts), len(labels)))
+    if not rule_spans:
+        return out
+    span_start = np.array([s.start for s in rule_spans], dtype=np.int64)
+    span_end = np.array([s.end for s in rule_spans], dtype=np.int64)
+    seg = np.minimum(np.searchsorted(starts, span_start), max(len(starts) - 1, 0))
+    whole = (starts[seg] == span_start) & (ends[seg] == span_end)
+    column = np.array([labels.index(s.label) for s in rule_spans], dtype=np.int64)
+    score = np.array([s.score for s in rule_spans], dtype=np.float64)
+    np.maximum.at(out, (seg[whole], column[whole]), score[whole])
+    return out
+
+
+def standardise(values: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(values - mean) / scale, clipped to +-Z_CLIP: the same for training and serving."""
+    return np.clip((values - mean) / scale, -Z_CLIP, Z_CLIP)

@@ -1,0 +1,231 @@
+"""`winnow train`: rebuild the segment model from corpora with gold text, deterministically.
+
+Training uses the records of split "train" only (never "dev"): every view of each page, and
+the page's gold text as a page of its own.
+Stage one (hashed n-grams + dense measurements) is fitted on all segments; stage two reads
+stage one's out-of-fold verdicts on the neighbours, so it learns from verdicts as noisy as
+those it will see on new pages. Folds go by page, so the views of one page stay together.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..document import LABELS, Document
+from ..segment import split_segments
+from ..taggers.model import measure
+from .artifact import SegmentModel
+from .features import (
+    DENSE_NAMES,
+    FEATURE_VERSION,
+    HASH_BITS,
+    HASH_SIZE,
+    SegmentFeatures,
+    StopWordHashes,
+    context_features,
+    standardise,
+)
+from .labels import MIN_COVER, SHINGLE, gold_labels
+
+VIEWS = ("text", "markdown", "wet")
+
+
+@dataclass
+class Example:
+    """One view of one page: its segments' features, rule scores and gold labels."""
+
+    page: str
+    feats: SegmentFeatures
+    rules: np.ndarray
+    labels: np.ndarray
+
+
+def read_records(path: Path, split: str = "train") -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return [r for r in records if r.get("split") == split]
+
+
+def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEWS, progress=None,
+                   with_gold: bool = True) -> list[Example]:
+    """Segments, features and labels, measured exactly as the engine measures them when serving."""
+    examples = []
+    for n, rec in enumerate(records, 1):
+        # the gold text itself, as a page of its own: a page that is all prose (clean text sent
+        # again, one paragraph alone) must come out whole, and the scraped views never show one
+        texts = [rec["views"].get(view) or "" for view in views] + ([rec["gold"]] if with_gold else [])
+        for text in texts:
+            doc = Document(text, split_segments(text))
+            if not doc.segments:
+                continue
+            whole = {(g.start, g.end) for g in doc.segments}
+            rule_spans = [s for s in engine.phrases.tag(doc) if (s.start, s.end) in whole]
+            feats, rules = measure(doc, rule_spans, stop)
+            labels = gold_labels(text, [s.start for s in doc.segments], [s.end for s in doc.segments], rec["gold"])
+            examples.append(Example(rec["id"], feats, rules, np.array(labels, dtype=np.int64)))
+        if progress:
+            progress(n, len(records))
+    return examples
+
+
+def _sample_weight(ex: Example) -> np.ndarray:
+    """The judge counts words, not lines: a long paragraph weighs more than a one-word line."""
+    return np.sqrt(np.expm1(ex.feats.dense[:, 1]) + 1.0)
+
+
+def _first_stage_matrix(examples: list[Example], mean: np.ndarray, scale: np.ndarray):
+    from scipy import sparse
+
+    blocks = []
+    for ex in examples:
+        n = len(ex.labels)
+        grams = sparse.csr_matrix((ex.feats.gram_weight, (ex.feats.gram_segment, ex.feats.gram_bucket)),
+                                  shape=(n, HASH_SIZE))
+        blocks.append(sparse.hstack([grams, sparse.csr_matrix(standardise(ex.feats.dense, mean, scale))]))
+    return sparse.vstack(blocks).tocsr()
+
+
+def _fit_linear(x, y, weight, c: float, seed: int):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=seed)
+    model.fit(x, y, sample_weight=weight)
+    return model.coef_.ravel().astype(np.float64), float(model.intercept_[0])
+
+
+def _fold(page: str, folds: int, seed: int) -> int:
+    return int(hashlib.sha256(f"fold:{seed}:{page}".encode()).hexdigest(), 16) % folds
+
+
+@dataclass
+class Prepared:
+    """The training matrix of stage one, its scaling, and where each example's rows lie."""
+
+    x: object  # scipy CSR, (segments, HASH_SIZE + dense)
+    y: np.ndarray
+    weight: np.ndarray
+    bounds: np.ndarray
+    dense_mean: np.ndarray
+    dense_scale: np.ndarray
+
+    def rows(self, which: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.arange(self.bounds[i], self.bounds[i + 1]) for i in which])
+
+
+def prepare(examples: list[Example]) -> Prepared:
+    if not examples:
+        raise ValueError("no training examples")
+    dense = np.vstack([ex.feats.dense for ex in examples])
+    dense_mean, dense_scale = dense.mean(axis=0), dense.std(axis=0) + 1e-9
+    return Prepared(
+        x=_first_stage_matrix(examples, dense_mean, dense_scale),
+        y=np.concatenate([ex.labels for ex in examples]),
+        weight=np.concatenate([_sample_weight(ex) for ex in examples]),
+        bounds=np.cumsum([0] + [len(ex.labels) for ex in examples]),
+        dense_mean=dense_mean, dense_scale=dense_scale,
+    )
+
+
+def fold_of(examples: list[Example], folds: int, seed: int) -> np.ndarray:
+    """Each example's fold, by page: the views of one page stay together."""
+    return np.array([_fold(ex.page, folds, seed) for ex in examples])
+
+
+def first_stage_out_of_fold(data: Prepared, folds_of: np.ndarray, folds: int, c: float, seed: int,
+                            log=print) -> tuple[list[np.ndarray], list[tuple[np.ndarray, float]]]:
+    """Stage one's verdicts on every example from a model that never saw its page, and the fold models."""
+    first: list[np.ndarray] = [np.zeros(0)] * len(folds_of)
+    models = []
+    for k in range(folds):
+        t0 = time.perf_counter()
+        rows = data.rows(np.flatnonzero(folds_of != k))
+        coef, intercept = _fit_linear(data.x[rows], data.y[rows], data.weight[rows], c, seed)
+        for i in np.flatnonzero(folds_of == k):
+            first[i] = data.x[data.bounds[i]:data.bounds[i + 1]] @ coef + intercept
+        models.append((coef, intercept))
+        log(f"  stage one, fold {k + 1}/{folds}: {time.perf_counter() - t0:.1f} s")
+    return first, models
+
+
+def context_matrix(examples: list[Example], first: list[np.ndarray]) -> np.ndarray:
+    return np.vstack([context_features(first[i], ex.feats.dense, ex.rules, LABELS) for i, ex in enumerate(examples)])
+
+
+def assemble_model(data: Prepared, first_model: tuple[np.ndarray, float], ctx: np.ndarray, rows: np.ndarray,
+                   c_context: float, seed: int, card: dict) -> SegmentModel:
+    """Stage two fitted on ``rows`` of the context matrix, on top of the given stage one."""
+    coef, first_intercept = first_model
+    context_mean, context_scale = ctx[rows].mean(axis=0), ctx[rows].std(axis=0) + 1e-9
+    context_coef, context_intercept = _fit_linear(standardise(ctx[rows], context_mean, context_scale),
+                                                  data.y[rows], data.weight[rows], c_context, seed)
+    return SegmentModel(
+        card=card, dense_mean=data.dense_mean, dense_scale=data.dense_scale, dense_coef=coef[HASH_SIZE:],
+        hash_coef=coef[:HASH_SIZE].astype(np.float32).astype(np.float64), first_intercept=first_intercept,
+        context_mean=context_mean, context_scale=context_scale, context_coef=context_coef,
+        context_intercept=context_intercept, rule_labels=LABELS,
+    )
+
+
+def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float = 1.0, c_context: float = 1.0,
+        log=print) -> SegmentModel:
+    data = prepare(examples)
+    first, _ = first_stage_out_of_fold(data, fold_of(examples, folds, seed), folds, c_first, seed, log)
+    t0 = time.perf_counter()
+    first_model = _fit_linear(data.x, data.y, data.weight, c_first, seed)
+    log(f"  stage one, all data: {time.perf_counter() - t0:.1f} s")
+    ctx = context_matrix(examples, first)
+    log(f"  stage two: {ctx.shape[1]} context features")
+    card = {
+        "name": "segment_model_v1",
+        "feature_version": FEATURE_VERSION,
+        "dense_names": list(DENSE_NAMES),
+        "hash_bits": HASH_BITS,
+        "seed": seed,
+        "folds": folds,
+        "c_first": c_first,
+        "c_context": c_context,
+        "labelling": {"shingle": SHINGLE, "min_cover": MIN_COVER},
+        "segments": int(len(data.y)),
+        "content_share": round(float(data.y.mean()), 4),
+        "pages": len({ex.page for ex in examples}),
+        "views": len(examples),
+    }
+    return assemble_model(data, first_model, ctx, np.arange(len(data.y)), c_context, seed, card)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: int = 0, limit: int | None = None,
+          log=None) -> SegmentModel:
+    """Read the corpora's train split, fit, write the artifact; returns the model.
+
+    ``engine`` supplies the rules (its model, if any, is not used)."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    started = time.perf_counter()
+    examples, sources = [], []
+    for path in corpora:
+        records = read_records(path, "train")[:limit]
+        log(f"{path.name}: {len(records)} pages of split train")
+
+        def progress(n: int, total: int, name=path.name) -> None:
+            if n % 20 == 0 or n == total:
+                log(f"  measured {n}/{total} pages of {name}")
+
+        examples += build_examples(engine, stop, records, progress=progress)
+        sources.append({"file": path.name, "sha256": sha256_of(path), "pages": len(records), "split": "train"})
+    model = fit(examples, seed=seed, log=log)
+    model.card["data"] = sources
+    model.save(out)
+    log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.1f} s")
+    return model

@@ -1,0 +1,112 @@
+"""Segment features: measured per segment from the whole text, identical wherever a word stands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.document import LABELS, Span
+from service.model.features import (
+    DENSE_NAMES,
+    HASH_SIZE,
+    StopWordHashes,
+    context_features,
+    featurize,
+    main_block,
+    rule_matrix,
+    word_hashes,
+)
+
+STOP = StopWordHashes({"en": frozenset({"the", "of", "and", "a", "is", "to", "in"}), "de": frozenset({"der", "und"})})
+
+
+def _features(text: str):
+    starts, ends, lines = [], [], []
+    pos = 0
+    for line_no, line in enumerate(text.split("\n")):
+        if line:
+            starts.append(pos)
+            ends.append(pos + len(line))
+            lines.append(line_no)
+        pos += len(line) + 1
+    return featurize(text, np.array(starts), np.array(ends), np.array(lines), STOP)
+
+
+def column(feats, name):
+    return feats.dense[:, DENSE_NAMES.index(name)]
+
+
+def test_features_dense_shape_and_names():
+    feats = _features("A title\nThe cat is in the house and the dog is in the garden.\nShare")
+    assert feats.dense.shape == (3, len(DENSE_NAMES))
+    assert np.isfinite(feats.dense).all()
+
+
+def test_features_stop_word_density_uses_the_best_language():
+    feats = _features("The cat is in the house\nder Hund und die Katze")
+    density = column(feats, "stop_density")
+    assert density[0] == pytest.approx(4 / 6)  # the, is, in, the
+    assert density[1] == 0.0  # German words are not stop words of the document's language (English)
+    assert column(feats, "known_language")[0] == 1.0
+
+
+def test_features_markdown_links_count_as_link_text_and_targets_are_syntax():
+    feats = _features("[Home](https://example.com/a/very/long/path) [News](https://example.com/news)")
+    assert column(feats, "link_density")[0] == 1.0
+    assert column(feats, "syntax_ratio")[0] > 0.5
+
+
+def test_features_sentence_end_bullet_and_repetition():
+    feats = _features("- Menu item\nIt ends here.\nShare\nShare")
+    assert column(feats, "starts_bullet").tolist() == [1, 0, 0, 0]
+    assert column(feats, "ends_sentence").tolist() == [0, 1, 0, 0]
+    assert column(feats, "repeated").tolist() == [0, 0, 1, 1]
+
+
+def test_word_hash_is_the_same_wherever_the_word_stands():
+    feats_a = _features("alpha beta")
+    feats_b = _features("gamma gamma gamma alpha beta")
+    # the unigram buckets of "alpha" and "beta" occur in both
+    assert set(feats_a.gram_bucket[:2]) <= set(feats_b.gram_bucket.tolist())
+    h = word_hashes(["alpha", "beta", "alpha"])
+    assert h[0] == h[2] and h[0] != h[1]
+
+
+def test_word_hash_folds_case_and_digits():
+    feats_a = _features("Price 2024")
+    feats_b = _features("price 1999")
+    assert feats_a.gram_bucket.tolist() == feats_b.gram_bucket.tolist()
+    assert ((0 <= feats_a.gram_bucket) & (feats_a.gram_bucket < HASH_SIZE)).all()
+
+
+def test_features_astral_and_non_latin_text():
+    feats = _features("Emoji 😀 here and there\n日本語の文章です。")
+    assert feats.dense.shape[0] == 2
+    assert column(feats, "log_words")[0] == pytest.approx(np.log1p(4))
+
+
+def test_features_of_no_segments():
+    feats = featurize("", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), STOP)
+    assert feats.dense.shape == (0, len(DENSE_NAMES))
+
+
+def test_rule_matrix_takes_whole_segment_spans_only():
+    starts, ends = np.array([0, 10, 20]), np.array([8, 18, 28])
+    spans = [Span(10, 18, "social", 0.9, "phrases_v1", "social.x"), Span(20, 24, "ad", 0.8, "phrases_v1", "ad.x")]
+    matrix = rule_matrix(starts, ends, spans, LABELS)
+    assert matrix[1, LABELS.index("social")] == 0.9
+    assert matrix.sum() == pytest.approx(0.9)
+
+
+def test_main_block_is_the_best_run():
+    assert main_block(np.array([-1.0, 2.0, -0.5, 3.0, -5.0, 1.0])) == (1, 4)
+    assert main_block(np.array([-1.0, -2.0])) == (0, 0)
+
+
+def test_context_features_shape_and_edges():
+    feats = _features("Menu\nThe cat is in the house and the dog is in the garden.\nShare")
+    rules = np.zeros((3, len(LABELS)))
+    ctx = context_features(np.array([-2.0, 3.0, -2.0]), feats.dense, rules, LABELS)
+    assert ctx.shape[0] == 3 and np.isfinite(ctx).all()
+    one = context_features(np.array([1.0]), feats.dense[:1], rules[:1], LABELS)
+    assert one.shape == (1, ctx.shape[1])

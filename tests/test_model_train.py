@@ -1,0 +1,132 @@
+"""`winnow train`: deterministic weights from the same inputs, a loadable plain-data artifact, and a model
+that learns prose from chaff on a small hand-made corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn", reason="training needs the [train] extra (scikit-learn)")
+
+from service.config import Settings  # noqa: E402
+from service.model.artifact import ModelError, SegmentModel  # noqa: E402
+from service.model.features import StopWordHashes  # noqa: E402
+from service.model.train import train  # noqa: E402
+from service.pipeline import Engine  # noqa: E402
+from service.rules import load_word_lists  # noqa: E402
+
+WORDS = ("the council said that it would review the plan for the old bridge and the new road after "
+         "residents asked whether the work could start before the winter when traffic is lower").split()
+CHAFF = ["Home", "News", "Sport", "Weather", "Share on Facebook", "Tweet", "Sign up for our newsletter",
+         "Most read", "Contact us", "Privacy policy", "© 2024 Example Media", "Advertisement", "Log in"]
+
+
+def _page(rng: random.Random, n: int) -> dict:
+    prose = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(25, 60))).capitalize() + "."
+             for _ in range(rng.randint(3, 6))]
+    head = rng.sample(CHAFF, 4)
+    tail = rng.sample(CHAFF, 4)
+    text = "\n".join(head + prose + tail)
+    return {"id": f"page{n:03d}", "split": "train" if n % 5 else "dev", "gold": "\n".join(prose),
+            "views": {"text": text, "markdown": text, "wet": text}}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    rng = random.Random(7)
+    path = tmp_path_factory.mktemp("corpus") / "tiny.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for n in range(30):
+            f.write(json.dumps(_page(rng, n)) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def rules_engine() -> Engine:
+    return Engine.from_settings(replace(Settings(), model_path=Path("off")))
+
+
+@pytest.fixture(scope="module")
+def stop() -> StopWordHashes:
+    return StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
+
+
+def _quiet(_msg: str) -> None:
+    pass
+
+
+def test_train_is_deterministic(corpus, rules_engine, stop, tmp_path):
+    a = train(rules_engine, stop, [corpus], tmp_path / "a.npz", seed=3, log=_quiet)
+    b = train(rules_engine, stop, [corpus], tmp_path / "b.npz", seed=3, log=_quiet)
+    for name in ("dense_coef", "hash_coef", "context_coef", "dense_mean", "context_mean"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.first_intercept == b.first_intercept and a.context_intercept == b.context_intercept
+    assert a.card == b.card
+    assert a.card["pages"] == 24  # split train only: every fifth page is dev and never read
+    loaded = SegmentModel.load(tmp_path / "a.npz")
+    assert np.array_equal(loaded.context_coef, a.context_coef)
+    assert np.allclose(loaded.hash_coef, a.hash_coef)
+
+
+def test_trained_model_separates_prose_from_chaff(corpus, rules_engine, stop, tmp_path):
+    model = train(rules_engine, stop, [corpus], tmp_path / "m.npz", log=_quiet)
+    thresholds = replace(rules_engine.thresholds, model_min_segments=1)  # these pages are short
+    engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop)
+    page = _page(random.Random(99), 0)
+    result = engine.clean(page["views"]["text"])
+    assert result.text.split("\n") == page["gold"].split("\n")
+    assert any(s.tagger == "segment_model_v1" for s in result.spans)
+
+
+def test_pages_shorter_than_the_models_range_go_to_the_heuristics(corpus, rules_engine, stop, tmp_path):
+    model = train(rules_engine, stop, [corpus], tmp_path / "m.npz", log=_quiet)
+    page = _page(random.Random(99), 0)["views"]["text"]
+    segments = page.count("\n") + 1
+    for min_segments, tagger in ((segments + 1, "quality_v1"), (segments, "segment_model_v1")):
+        thresholds = replace(rules_engine.thresholds, model_min_segments=min_segments)
+        engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop)
+        taggers = {s.tagger for s in engine.clean(page).spans}
+        assert tagger in taggers, (min_segments, taggers)
+        assert ({"quality_v1", "segment_model_v1"} - {tagger}).isdisjoint(taggers)
+
+
+def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_engine, stop, tmp_path):
+    path = tmp_path / "m.npz"
+    model = train(rules_engine, stop, [corpus], path, log=_quiet)
+    with np.load(path, allow_pickle=False) as data:  # would raise if anything needed pickle
+        assert data["hash_coef"].dtype == np.float32
+    bad = replace(model, card=dict(model.card, feature_version=-1))
+    bad.save(tmp_path / "bad.npz")
+    with pytest.raises(ModelError, match="feature version"):
+        SegmentModel.load(tmp_path / "bad.npz")
+    short = replace(model, context_coef=model.context_coef[:-1], context_mean=model.context_mean[:-1],
+                    context_scale=model.context_scale[:-1])
+    short.save(tmp_path / "short.npz")  # same feature version, but context features added since
+    with pytest.raises(ModelError, match="context features"):
+        SegmentModel.load(tmp_path / "short.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a model")
+    with pytest.raises(ModelError):
+        SegmentModel.load(tmp_path / "junk.npz")
+
+
+def test_cli_train_writes_a_loadable_model(corpus, tmp_path):
+    out = tmp_path / "cli.npz"
+    argv = [sys.executable, "-m", "service.cli", "train", str(corpus), "--out", str(out), "--limit", "10"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "stage one, fold 5/5" in proc.stderr  # progress is shown
+    assert SegmentModel.load(out).card["pages"] == 10
+
+
+def test_cli_train_refuses_a_missing_corpus(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "service.cli", "train", str(tmp_path / "none.jsonl.gz"),
+                           "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "no such corpus" in proc.stderr
