@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["winnow.settings"] = settings
     engine = Engine.from_settings(settings)
+    engine.self_check()
     app.extensions["winnow.engine"] = engine
     if settings.metrics:
         app.extensions["winnow.metrics"] = Metrics(frozenset(r.id for r in engine.rules.rules), engine.version)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from .budget import BudgetExceeded, Deadline, check
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS, Result
 from .errors import (
@@ -16,12 +18,15 @@ from .errors import (
     MalformedBody,
     NotReady,
     PayloadTooLarge,
+    TimeBudgetExceeded,
+    TooManySpans,
     UnsupportedMediaType,
 )
 from .html import html_to_text
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
 from .offsets import UNITS, offset_table
+from .openapi import openapi_document
 from .pipeline import Engine
 
 bp = Blueprint("winnow", __name__)
@@ -48,7 +53,7 @@ def _settings() -> Settings:
     return current_app.extensions["winnow.settings"]
 
 
-def _read_body(limit: int) -> bytes:
+def _read_body(limit: int, deadline: Deadline | None = None) -> bytes:
     """The whole body, refusing (not truncating) anything over ``limit``, chunked or not.
 
     Read from ``wsgi.input`` directly: werkzeug's ``max_content_length`` stream stops at the
@@ -75,6 +80,7 @@ def _read_body(limit: int) -> bytes:
         if total > limit:
             raise PayloadTooLarge(f"the body exceeds the limit of {limit} bytes")
         chunks.append(chunk)
+        check(deadline, "reading the body")  # a trickled upload must not hold a thread forever
         if length is not None and total >= length:
             break
     return b"".join(chunks)
@@ -115,12 +121,12 @@ def _parse_options(raw: object) -> tuple[frozenset[str], str, bool]:
     return frozenset(keep), offsets, spans
 
 
-def parse_clean_request(settings: Settings) -> CleanRequest:
+def parse_clean_request(settings: Settings, deadline: Deadline | None = None) -> CleanRequest:
     mimetype = request.mimetype
     if mimetype not in ("application/json", "text/plain", "text/html"):
         raise UnsupportedMediaType(
             "send application/json ({\"text\": ...} or {\"html\": ...}), text/plain or text/html")
-    body = _read_body(settings.max_body_bytes)
+    body = _read_body(settings.max_body_bytes, deadline)
     if mimetype in ("text/plain", "text/html"):
         charset = request.mimetype_params.get("charset", "utf-8")
         try:
@@ -156,16 +162,22 @@ def parse_clean_request(settings: Settings) -> CleanRequest:
     return CleanRequest(text, html, keep, offsets, spans)
 
 
-def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None) -> tuple[dict, Result]:
+def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
+                 deadline: Deadline | None = None, max_spans: int | None = None) -> tuple[dict, Result]:
     """The JSON answer for a parsed request, and the engine's result behind it.
 
     Shared by the HTTP API and `winnow clean --json`. ``max_text_chars`` bounds the text
-    rendered from HTML (raw text is checked while parsing); None means no bound (the CLI).
+    rendered from HTML (raw text is checked while parsing) and ``max_spans`` the spans
+    returned; None means no bound (the CLI). ``deadline`` raises BudgetExceeded between
+    stages; once the engine is done the answer is given, however late.
     """
-    source = req.text if req.text is not None else html_to_text(req.html or "")
+    source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
     if max_text_chars is not None and len(source) > max_text_chars:
         raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
-    result = engine.clean(source, keep=req.keep)
+    result = engine.clean(source, keep=req.keep, deadline=deadline)
+    if req.spans and max_spans is not None and len(result.spans) > max_spans:
+        raise TooManySpans(f"the answer has {len(result.spans)} spans; the limit is {max_spans}: "
+                           "send options.spans=false for the clean text alone, or a smaller document")
     answer: dict = {
         "text": result.text,
         "stats": {
@@ -217,12 +229,28 @@ def _count_request(response: Response) -> Response:
 @bp.post("/v1/clean")
 def clean() -> Response:
     settings = _settings()
-    req = parse_clean_request(settings)
-    answer, result = build_answer(_engine(), req, settings.max_text_chars)
     metrics = _metrics()
+    # the budget runs from here: reading the body, rendering HTML and every engine stage spend it
+    deadline = Deadline(settings.request_budget_s) if settings.request_budget_s > 0 else None
+    try:
+        req = parse_clean_request(settings, deadline)
+        answer, result = build_answer(_engine(), req, settings.max_text_chars, deadline, settings.max_spans)
+    except BudgetExceeded as exc:
+        if metrics is not None:
+            metrics.observe_budget_exceeded(exc.stage)
+        retry = str(max(1, math.ceil(settings.request_budget_s)))
+        raise TimeBudgetExceeded(f"{exc}; the document is too slow to clean within the budget, or the "
+                                 "server was busy: retry later or send a smaller document",
+                                 headers=[("Retry-After", retry)]) from None
     if metrics is not None:
         metrics.observe_result(result, "text" if req.text is not None else "html")
     return jsonify(answer)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 contract of this API, with this server's limits filled in."""
+    return jsonify(openapi_document(_settings()))
 
 
 @bp.get("/metrics")
@@ -232,6 +260,20 @@ def metrics() -> Response:
         raise NotReady("metrics are disabled (WINNOW_METRICS=0)")
     return Response(m.exposition(), mimetype=METRICS_CONTENT_TYPE.split(";")[0],
                     headers={"Content-Type": METRICS_CONTENT_TYPE})
+
+
+# The inspector may load only its own files and call only this server: pasted pages stay here.
+_INSPECTOR_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                  "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@bp.get("/")
+def inspector() -> Response:
+    """The inspector page (service/static/, served by Flask's own /static/ route)."""
+    response = current_app.send_static_file("inspector.html")
+    response.headers["Content-Security-Policy"] = _INSPECTOR_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/healthz")

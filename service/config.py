@@ -13,15 +13,33 @@ DEFAULT_RULES_DIR = PACKAGE_DIR.parent / "rules"
 @dataclass(frozen=True)
 class Settings:
     rules_dir: Path = DEFAULT_RULES_DIR
+    model_path: Path = Path("model/segment_v1.npz")  # relative: inside rules_dir; "off": rules and heuristics only
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
     threads: int = 4
     max_body_bytes: int = 8 * 1024 * 1024
     max_text_chars: int = 5_000_000
+    max_spans: int = 100_000  # more spans than this: 422, asking for options.spans=false (never truncated)
+    request_budget_s: float = 10.0  # wall time one /v1/clean may take before a 503; 0: no budget
     log_level: str = "info"
     metrics: bool = True
     metrics_dir: Path = Path("/tmp/winnow-metrics")  # Prometheus multiprocess files; wiped at server start
+
+    def __post_init__(self) -> None:
+        """Refuse nonsense limits at boot rather than answering oddly at request time."""
+        for name in ("max_body_bytes", "max_text_chars", "max_spans"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"WINNOW_{name.upper()} must be positive")
+        if not 0 <= self.request_budget_s < float("inf"):  # also refuses NaN
+            raise ValueError("WINNOW_REQUEST_BUDGET_S must be a number of seconds, 0 for no budget")
+
+    @property
+    def model_file(self) -> Path | None:
+        """The segment model's artifact, or None when the model is switched off."""
+        if str(self.model_path) == "off":
+            return None
+        return self.model_path if self.model_path.is_absolute() else Path(self.rules_dir) / self.model_path
 
     @classmethod
     def from_env(cls, prefix: str = "WINNOW_", environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -37,6 +55,8 @@ class Settings:
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif isinstance(default, int):
                 values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
             elif isinstance(default, Path):
                 values[f.name] = Path(raw)
             else:

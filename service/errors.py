@@ -18,9 +18,10 @@ class ProblemError(Exception):
     title = "Bad Request"
     slug = "bad-request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, headers: list[tuple[str, str]] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or []
 
 
 class MalformedBody(ProblemError):
@@ -43,8 +44,24 @@ class InvalidRequest(ProblemError):
     status, title, slug = 422, "Invalid request", "invalid-request"
 
 
+class TooManySpans(ProblemError):
+    """The answer would carry more spans than the limit: refused, never silently cut short."""
+
+    status, title, slug = 422, "Too many spans", "too-many-spans"
+
+
 class NotReady(ProblemError):
     status, title, slug = 503, "Not ready", "not-ready"
+
+
+class TimeBudgetExceeded(ProblemError):
+    """One document took longer than the request budget: given up so the worker stays free.
+
+    503, not 504: no upstream timed out, this server declined to go on. Retry-After is sent
+    because a busy moment can cause it; the same document on an idle server may pass.
+    """
+
+    status, title, slug = 503, "Time budget exceeded", "time-budget-exceeded"
 
 
 def problem(status: int, title: str, detail: str, slug: str,
@@ -62,7 +79,7 @@ def problem(status: int, title: str, detail: str, slug: str,
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError) -> Response:
-        return problem(exc.status, exc.title, exc.detail, exc.slug)
+        return problem(exc.status, exc.title, exc.detail, exc.slug, exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

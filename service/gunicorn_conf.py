@@ -1,7 +1,9 @@
 """gunicorn settings for `winnow serve` (and the container): all from WINNOW_* variables.
 
 gthread workers: a slow document occupies one thread, and health probes are answered by
-another, so a probe never queues behind heavy requests.
+another, so a probe never queues behind heavy requests. Under gthread, ``timeout`` only
+catches a worker whose main loop is stuck, never one slow request: that is what the
+per-request budget is for (WINNOW_REQUEST_BUDGET_S, service/budget.py), well below it.
 
 Prometheus multiprocess mode is set up here, at module level: gunicorn reads this file
 before it imports the app (preload), and prometheus_client picks its storage when first

@@ -4,6 +4,11 @@ readability-lxml picks the main content; beautifulsoup4 renders it as text, one 
 block element, with the page's short title as the first line. When readability finds
 almost nothing, the whole body is rendered instead and the engine does all the work.
 The service never fetches anything a page refers to.
+
+A request's ``Deadline`` is checked around readability (which cannot be interrupted: the
+budget bounds what comes after it and the wait for its lock; pages too big for it skip it)
+and every few thousand nodes of the rendering walk, so a gigantic page gives up instead of
+holding its worker thread.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import threading
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from readability import Document as ReadabilityDocument
+
+from .budget import BudgetExceeded, Deadline, check
 
 log = logging.getLogger("winnow")
 # readability-lxml parses every page with one module-global lxml parser, and an lxml parser
@@ -29,15 +36,22 @@ CELLS = frozenset({"td", "th"})  # a table row is one line, its cells joined by 
 DROPPED = frozenset("script style noscript template svg iframe object embed canvas head".split())
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
 _MIN_MAIN_CHARS = 200
+# Readability cannot be interrupted and runs under the lock below, so a page of half a million
+# elements would hold every HTML request of its worker for ~10 s. The largest real page in the
+# corpora has ~19,000 tags (1.3 s); pages with more than this are rendered whole, which the
+# deadline can stop (without the <title> line), and the engine removes their chaff.
+_READABILITY_MAX_TAGS = 50_000
 _FLUSH, _PRE_END = object(), object()  # markers on the walk's stack
+_CHECK_EVERY = 4096  # walk items between deadline checks: a check costs far less than the items
 
 
-def render_text(markup: str) -> str:
+def render_text(markup: str, deadline: Deadline | None = None) -> str:
     """Visible text of an HTML fragment: a line per block element, inline whitespace collapsed.
 
     Inside ``<pre>`` the source's line breaks are kept as lines.
     """
     soup = BeautifulSoup(markup, "lxml")
+    check(deadline, "html parsing")
     lines: list[str] = []
     current: list[str] = []
 
@@ -51,8 +65,13 @@ def render_text(markup: str) -> str:
     # an explicit stack, not recursion: deeply nested pages must not hit the recursion limit
     stack: list[object] = [soup]
     in_pre = 0
+    countdown = _CHECK_EVERY
     while stack:
         item = stack.pop()
+        countdown -= 1
+        if not countdown:
+            countdown = _CHECK_EVERY
+            check(deadline, "html rendering")
         if item is _FLUSH:
             flush()
         elif item is _PRE_END:
@@ -76,27 +95,52 @@ def render_text(markup: str) -> str:
     return "\n".join(lines)
 
 
-def html_to_text(html: str) -> str:
+def _acquire_readability(deadline: Deadline | None) -> None:
+    """Take the parser lock, waiting no longer than the request's budget allows."""
+    if deadline is None:
+        _READABILITY_LOCK.acquire()
+        return
+    remaining = deadline.remaining()
+    if remaining <= 0 or not _READABILITY_LOCK.acquire(timeout=remaining):
+        raise BudgetExceeded("waiting for the html parser", deadline.budget_s)
+
+
+def html_to_text(html: str, deadline: Deadline | None = None) -> str:
     """The text of the page's main content, headline first; "" if the page has no text at all.
 
     Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page
     without text gives "", and the API answers 200 with empty ``text`` and ``input_text``
     rather than an error, as it does for empty raw text; "nothing to keep" is an answer.
+    The one exception is ``BudgetExceeded``, when ``deadline`` passes.
     """
     if not html.strip():
         return ""
-    title, main = "", ""
-    try:
-        with _READABILITY_LOCK:
+    title, main, summary = "", "", ""
+    if html.count("<") <= _READABILITY_MAX_TAGS:
+        _acquire_readability(deadline)
+        try:
             doc = ReadabilityDocument(html)
             title = _SPACES.sub(" ", (doc.short_title() or "").replace("\n", " ")).strip()  # one line
             summary = doc.summary(html_partial=True)
-        main = render_text(summary)
-    except Exception as exc:  # readability raises many kinds on odd pages; the fallback covers them
-        log.info("readability failed (%s); rendering the whole page", type(exc).__name__)
+        except Exception as exc:  # readability raises many kinds on odd pages; the fallback covers them
+            log.info("readability failed (%s); rendering the whole page", type(exc).__name__)
+        finally:
+            _READABILITY_LOCK.release()
+        check(deadline, "readability")
+    else:
+        log.info("page with more than %d tags: rendering it whole, without readability", _READABILITY_MAX_TAGS)
+    if summary:
+        try:
+            main = render_text(summary, deadline)
+        except BudgetExceeded:
+            raise
+        except Exception as exc:  # the fallback below renders the whole page instead
+            log.info("readability's summary could not be rendered (%s)", type(exc).__name__)
     if len(main) < _MIN_MAIN_CHARS:
         try:
-            main = render_text(html)
+            main = render_text(html, deadline)
+        except BudgetExceeded:
+            raise
         except Exception as exc:  # never fail a request on unparsable markup
             log.info("page could not be rendered (%s)", type(exc).__name__)
             main = ""

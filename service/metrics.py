@@ -5,7 +5,7 @@ imports prometheus_client, so every worker writes its values to files there and 
 any worker adds them all up. Without it (tests, the CLI) one process's registry is exported.
 
 Label values come only from bounded sets: route rules, status codes, labels, shipped rule
-ids, problem slugs, input kinds. Never a document, URL or other request-supplied value.
+ids, problem slugs, input kinds, budget stages. Never a document, URL or other request-supplied value.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from .document import KEPT_LABELS_DEFAULT, Result
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-MODEL_TAGGERS = frozenset({"quality_v1"})  # the content-vs-boilerplate scorer (a learned model later)
+# the content-vs-boilerplate scorers: the segment model, and the heuristic for pages too short for it
+MODEL_TAGGERS = frozenset({"segment_model_v1", "quality_v1"})
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _CHARS_BUCKETS = (1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6)
 _SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
@@ -55,6 +56,8 @@ class Metrics:
         self.mostly_removed = Counter("winnow_mostly_removed_documents",
                                       "documents of which more than half was removed", registry=r)
         self.errors = Counter("winnow_errors", "problem answers by kind", ["kind"], registry=r)
+        self.budget_exceeded = Counter("winnow_budget_exceeded", "requests given up at the time budget, by stage",
+                                       ["stage"], registry=r)
         self.build_info = Gauge("winnow_build_info", "versions of the service, its rules and model (always 1)",
                                 ["version", "rules", "model"], multiprocess_mode="max", registry=r)
         self.build_info.labels(version.get("engine", ""), version.get("rules", ""),
@@ -66,6 +69,10 @@ class Metrics:
 
     def observe_error(self, kind: str) -> None:
         self.errors.labels(kind).inc()
+
+    def observe_budget_exceeded(self, stage: str) -> None:
+        """``stage`` is a literal of the code that noticed (budget.check callers): a bounded set."""
+        self.budget_exceeded.labels(stage.replace(" ", "_")).inc()
 
     def observe_result(self, result: Result, input_kind: str) -> None:
         self.documents.labels(input_kind).inc()

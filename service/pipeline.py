@@ -9,12 +9,16 @@ from pathlib import Path
 import yaml
 
 from .assemble import assemble
+from .budget import Deadline, check
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, Document, Result, Span
+from .model.artifact import SegmentModel
+from .model.features import StopWordHashes
 from .render import render
 from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
+from .taggers.model import ModelTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
@@ -33,6 +37,7 @@ class Thresholds:
     policy: Policy
     repetition: dict
     title: dict
+    model_min_segments: int = 16
 
     @classmethod
     def load(cls, path: Path) -> Thresholds:
@@ -43,6 +48,7 @@ class Thresholds:
                 policy=Policy(**raw.get("resolve", {})),
                 repetition=dict(raw.get("repetition", {})),
                 title=dict(raw.get("title", {})),
+                model_min_segments=int(raw.get("model", {}).get("min_segments", 16)),
             )
         except (OSError, yaml.YAMLError, TypeError) as exc:
             raise RuleError(f"{path}: invalid thresholds: {exc}") from None
@@ -51,8 +57,10 @@ class Thresholds:
 class Engine:
     """The whole cleaning pipeline, built once per process and shared by requests (thread-safe)."""
 
-    def __init__(self, rules: RuleSet, stop: StopWords, thresholds: Thresholds) -> None:
+    def __init__(self, rules: RuleSet, stop: StopWords, thresholds: Thresholds, model: SegmentModel | None = None,
+                 stop_hashes: StopWordHashes | None = None) -> None:
         self.rules = rules
+        self.model = model
         self.thresholds = thresholds
         self.phrases = PhraseTagger(rules)
         self.residue = ResidueTagger(rules)
@@ -61,26 +69,46 @@ class Engine:
         self.title = TitleTagger(**thresholds.title)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
-        self.version = {"engine": ENGINE_VERSION, "rules": rules.version}
+        self.model_tagger = ModelTagger(model, stop_hashes) if model is not None and stop_hashes is not None else None
+        self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
+                        "model": model.card.get("version", model.name) if model is not None else None}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Engine:
         rules_dir = Path(settings.rules_dir)
+        lists = load_word_lists(rules_dir / "stopwords")
+        model_file = settings.model_file
         return cls(
             rules=load_rules(rules_dir),
-            stop=StopWords(load_word_lists(rules_dir / "stopwords")),
+            stop=StopWords(lists),
             thresholds=Thresholds.load(rules_dir / "settings" / "thresholds.yaml"),
+            model=SegmentModel.load(model_file) if model_file is not None else None,
+            stop_hashes=StopWordHashes(lists) if model_file is not None else None,
         )
+
+    def self_check(self) -> None:
+        """Clean a small page once, at boot: an artifact that loads but cannot serve (weights that
+        do not fit the features) fails the boot here, instead of every request after `/readyz`."""
+        prose = ("The council said on Tuesday that it would review the plan for the old bridge, and "
+                 "residents asked whether the work could start before the winter.")
+        page = "\n".join(["Home", "News", prose, "Advertisement", prose, "Share"] * 4)
+        try:
+            result = self.clean(page)
+        except Exception as exc:  # the boot must fail loudly, whatever broke
+            raise RuntimeError(f"the engine cannot clean a sample page: {exc!r}") from exc
+        if self.model_tagger is not None and not any(s.tagger == self.model_tagger.name for s in result.spans):
+            raise RuntimeError("the segment model is loaded but decided nothing on a sample page")
 
     def rules_info(self) -> list[dict]:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
-    def spans(self, text: str) -> tuple[Span, ...]:
-        """The labelled spans covering ``text``, in order."""
+    def spans(self, text: str, deadline: Deadline | None = None) -> tuple[Span, ...]:
+        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages."""
         # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
         scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
         doc = Document(scan, split_segments(scan))
+        check(deadline, "segmentation")
         whole = {(s.start, s.end) for s in doc.segments}
         rules, sentences = [], []
         for span in self.phrases.tag(doc):
@@ -88,19 +116,30 @@ class Engine:
         residue = self.residue.tag(doc)
         if sentences:  # sentences cut out of longer lines act like inline residue
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
+        check(deadline, "rules")
+        learned = self.model_tagger is not None and len(doc.segments) >= self.thresholds.model_min_segments
+        if learned:
+            content = self.model_tagger.tag(doc, rules)
+        else:
+            content = self.quality.tag(doc)
+        check(deadline, "content tagging")
         proposals = Proposals(
             rules=rules,
             residue=residue,
-            quality=self.quality.tag(doc),
+            quality=content,
             repetition=self.repetition.tag(doc),
             title=self.title.tag(doc),
             block_openers=self.block_openers,
             section_openers=self.section_openers,
+            learned=learned,
         )
-        return assemble(doc, resolve(doc, proposals, self.thresholds.policy))
+        resolution = resolve(doc, proposals, self.thresholds.policy)
+        check(deadline, "resolution")
+        return assemble(doc, resolution)
 
-    def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT) -> Result:
-        spans = self.spans(text)
+    def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
+              deadline: Deadline | None = None) -> Result:
+        spans = self.spans(text, deadline)
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
         for span in spans:

@@ -12,7 +12,9 @@ import re
 from .document import Span
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\xa0]*\n")
-_TRAILING_BLANKS = re.compile(r"[ \t\r\f\v\xa0]+(?=\n)")
+# starts only where a run of blanks starts, and never gives back: a long run of blanks that ends
+# in text (not a line break) is then scanned once, not once per position (linear, not quadratic)
+_TRAILING_BLANKS = re.compile(r"(?<![ \t\r\f\v\xa0])[ \t\r\f\v\xa0]++(?=\n)")
 _MANY_BREAKS = re.compile(r"\n{3,}")
 
 

@@ -13,8 +13,10 @@ import re
 from .document import Segment
 
 _LINE = re.compile(r"[^\n]+")
-# An inner pipe: blanks, one or more pipes, blanks, with text on both sides.
-_INNER_PIPE = re.compile(r"[ \t\xa0]*\|+[ \t\xa0]*")
+# An inner pipe: blanks, one or more pipes, blanks, with text on both sides. A match starts only
+# where a run of blanks (or the pipes) starts and never gives back, so a long run of blanks with
+# no pipe after it is scanned once, not once per position.
+_INNER_PIPE = re.compile(r"(?:(?<![ \t\xa0])[ \t\xa0]*+|(?<=[ \t\xa0]))\|+[ \t\xa0]*+")
 _BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
 
 

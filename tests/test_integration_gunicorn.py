@@ -183,3 +183,11 @@ def test_integration_concurrent_html_pages_never_kill_a_worker(live_server: str)
         results = list(pool.map(
             lambda page: _post(live_server, json.dumps({"html": page}).encode(), "application/json"), pages))
     assert [status for status, _, _ in results] == [200] * len(pages)
+
+
+def test_integration_openapi_document_carries_the_servers_limits(live_server: str) -> None:
+    status, resp, doc = _request(live_server, "GET", "/openapi.json")
+    assert status == 200 and resp.getheader("Content-Type", "").startswith("application/json")
+    assert doc["openapi"].startswith("3.1")
+    assert doc["components"]["schemas"]["CleanRequest"]["properties"]["text"]["maxLength"] == 200_000
+    assert str(MAX_BODY_BYTES) in doc["paths"]["/v1/clean"]["post"]["responses"]["413"]["description"]

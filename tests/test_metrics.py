@@ -82,6 +82,9 @@ def test_metrics_add_up_across_two_workers(server) -> None:
     rule_hits = sum(1 for b in ok for s in b["spans"] if s["rule"] == "paywall.login_prompt")
     assert _value(samples, "winnow_rule_hits_total", rule="paywall.login_prompt") == rule_hits
     assert any(name == "winnow_build_info" and value == 1 for (name, _), value in samples.items())
+    scored = sum(1 for b in ok for s in b["spans"] if s["tagger"] in ("segment_model_v1", "quality_v1"))
+    assert any(s["tagger"] == "segment_model_v1" for b in ok for s in b["spans"])  # seed 000 is long enough
+    assert _value(samples, "winnow_model_score_count") == scored > 0
     # more than one worker wrote values: the totals above are sums across processes
     pids = {re.sub(r"\D", "", p.stem) for p in metrics_dir.glob("counter_*.db")}
     assert len(pids) >= 2

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from service.config import Settings
@@ -64,6 +66,12 @@ def test_pipeline_keeps_prose_and_drops_chaff(engine: Engine) -> None:
     assert labels["© 2024 Example Inc."] == "copyright"
 
 
+@pytest.mark.parametrize("text", [PROSE, "Ünïcödé " + PROSE, PROSE + "\n\n" + PROSE.replace("Tuesday", "Friday")])
+def test_pipeline_keeps_a_page_that_is_all_prose(engine: Engine, text: str) -> None:
+    """Pages unlike the training pages (one paragraph alone) must not fall outside what the model knows."""
+    assert engine.clean(text).text == text
+
+
 def test_pipeline_markdown_links_become_anchor_text(engine: Engine) -> None:
     result = engine.clean(INPUTS[4])
     assert result.text == PROSE + " more"
@@ -102,3 +110,17 @@ def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     shipped = Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml")
     assert shipped.quality == QualityThresholds()
     assert shipped.policy == Policy()
+
+
+def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:
+    assert engine.model is not None
+    engine.self_check()
+
+
+def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> None:
+    """Weights that load but do not fit the features must fail the boot, not every request."""
+    model = dataclasses.replace(engine.model, context_coef=engine.model.context_coef[:-1])
+    broken = Engine(engine.rules, engine.quality.stop, engine.thresholds, model=model,
+                    stop_hashes=engine.model_tagger.stop)
+    with pytest.raises(RuntimeError, match="cannot clean a sample page"):
+        broken.self_check()

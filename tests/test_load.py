@@ -1,0 +1,72 @@
+"""bench/load.py, small: concurrent clients against real gunicorn, and a worker killed under load.
+
+A two-page corpus is written from the seed pages, so this runs without the evaluation corpus.
+The script is run as a user runs it (a subprocess, its JSON summary read back).
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ("000_d69cd4827b63c906.txt", "003_26a68be119fd5844.txt")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("load") / "pages.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for name in SEEDS:
+            text = (ROOT / "seeds" / name).read_text(encoding="utf-8")
+            body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n"))
+            page = {"id": name, "views": {"text": text, "markdown": text, "wet": text},
+                    "html": f"<html><head><title>{name}</title></head><body>{body}</body></html>"}
+            out.write(json.dumps(page) + "\n")
+    return path
+
+
+def _load(corpus: Path, *args: str) -> tuple[int, dict]:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), str(corpus), "--json", *args],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_load_concurrent_clients_get_no_errors(corpus: Path) -> None:
+    code, summary = _load(corpus, "--clients", "8", "--seconds", "3")
+    assert code == 0, summary
+    assert summary["errors"] == 0 and summary["failed"] == []
+    assert summary["requests"] == summary["ok"] >= 20
+    assert summary["documents"] == 8  # 2 pages x (3 views + html)
+    lat = summary["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p99"] <= lat["max"]
+    assert summary["rps"] > 0 and summary["healthy_after"] and summary["workers_after"] == 2
+
+
+def test_load_killed_worker_fails_only_its_requests_and_is_replaced(corpus: Path) -> None:
+    code, summary = _load(corpus, "--clients", "8", "--seconds", "4", "--kill-worker")
+    assert code == 0, summary
+    kill = summary["kill"]
+    assert kill["pid"] in kill["workers_before"] and kill["pid"] not in kill["workers_after"]
+    assert len(kill["workers_after"]) == 2 and kill["respawn_s"] is not None and kill["respawn_s"] < 10
+    # only what was in flight on the killed worker may fail; everything sent afterwards succeeds
+    assert kill["failures_not_in_flight"] == 0 and kill["failures_not_on_killed_worker"] == 0
+    assert kill["failures"] <= min(kill["in_flight_at_kill"], kill["connections_on_killed_worker"])
+    assert kill["in_flight_at_kill"] <= 8
+    assert summary["errors"] == kill["failures"]
+    assert kill["succeeded_after_kill"] > 0
+    assert summary["healthy_after"] and summary["workers_after"] == 2
+
+
+def test_load_refuses_a_non_loopback_url(corpus: Path) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), str(corpus), "--url",
+                           "http://example.com:80"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2 and "loopback" in proc.stderr
