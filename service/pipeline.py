@@ -71,7 +71,7 @@ class Engine:
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
         self.model_tagger = ModelTagger(model, stop_hashes) if model is not None and stop_hashes is not None else None
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
-                        "model": model.card.get("version", model.name) if model is not None else None}
+                        "model": model.version if model is not None else None}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Engine:

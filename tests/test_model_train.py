@@ -4,6 +4,7 @@ that learns prose from chaff on a small hand-made corpus."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 import subprocess
@@ -72,6 +73,8 @@ def test_train_is_deterministic(corpus, rules_engine, stop, tmp_path):
     assert a.card == b.card
     assert a.card["pages"] == 24  # split train only: every fifth page is dev and never read
     loaded = SegmentModel.load(tmp_path / "a.npz")
+    assert loaded.version == f"segment_model_v1@{hashlib.sha256((tmp_path / 'a.npz').read_bytes()).hexdigest()[:12]}"
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()  # byte for byte
     assert np.array_equal(loaded.context_coef, a.context_coef)
     assert np.allclose(loaded.hash_coef, a.hash_coef)
 

@@ -7,6 +7,7 @@ position and the rules' findings (features.context_features).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ class SegmentModel:
     def name(self) -> str:
         return str(self.card.get("name", "segment_model"))
 
+    @property
+    def version(self) -> str:
+        """The name and the artifact's hash: two trainings of one name differ in build_info."""
+        digest = self.card.get("artifact_sha256")
+        return f"{self.name}@{digest[:12]}" if digest else self.name
+
     def first_stage(self, feats: SegmentFeatures) -> np.ndarray:
         """Log-odds that each segment is content, from the segment alone."""
         n = len(feats.dense)
@@ -74,7 +81,8 @@ class SegmentModel:
     @classmethod
     def load(cls, path: Path) -> SegmentModel:
         try:
-            with np.load(path, allow_pickle=False) as data:
+            raw = Path(path).read_bytes()
+            with np.load(io.BytesIO(raw), allow_pickle=False) as data:
                 arrays = {name: data[name].astype(np.float64) for name in _ARRAYS}
                 card = json.loads(bytes(data["card"]).decode("utf-8"))
         except (OSError, KeyError, ValueError) as exc:
@@ -85,6 +93,7 @@ class SegmentModel:
         if arrays["hash_coef"].shape != (HASH_SIZE,) or arrays["dense_coef"].shape != (len(DENSE_NAMES),):
             raise ModelError(f"{path}: weight shapes do not match the features")
         rule_labels = tuple(card.pop("rule_labels"))
+        card["artifact_sha256"] = hashlib.sha256(raw).hexdigest()  # tells retrained artifacts apart
         probe = context_features(np.zeros(1), np.zeros((1, len(DENSE_NAMES))), np.zeros((1, len(rule_labels))),
                                  rule_labels)
         if not (arrays["context_coef"].shape == arrays["context_mean"].shape == (probe.shape[1],)):
