@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Decision, Document, Span
+from .model.features import main_block
 
 RESOLVER = "resolver_v1"
 CONTENT_CLASSES = ("good", "neargood")
@@ -195,15 +196,7 @@ def _section_start(decisions: list[Decision], classes: list[str], openers: froze
 
 def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
     """The run of segments with the largest sum of weighted characters (prose +, chaff -)."""
-    prefix = np.concatenate(([0.0], np.cumsum(lengths * weights)))
-    running_min = np.minimum.accumulate(prefix)
-    # where each running minimum was reached: the best start for every end
-    low_index = np.maximum.accumulate(np.where(prefix <= running_min, np.arange(len(prefix)), 0))
-    gains = prefix[1:] - running_min[:-1]
-    end = int(np.argmax(gains))
-    if gains[end] <= 0:
-        return 0, 0
-    return int(low_index[end]), end + 1
+    return main_block(lengths * weights)
 
 
 def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy) -> tuple[int, int]:
