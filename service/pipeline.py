@@ -48,7 +48,7 @@ class Thresholds:
                 policy=Policy(**raw.get("resolve", {})),
                 repetition=dict(raw.get("repetition", {})),
                 title=dict(raw.get("title", {})),
-                model_min_segments=int(raw.get("model", {}).get("min_segments", 16)),
+                model_min_segments=int(raw.get("model", {}).get("min_segments", cls.model_min_segments)),
             )
         except (OSError, yaml.YAMLError, TypeError) as exc:
             raise RuleError(f"{path}: invalid thresholds: {exc}") from None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Decision, Document, Span
-from .model.features import main_block
+from .model.features import block_gain, main_block
 
 RESOLVER = "resolver_v1"
 CONTENT_CLASSES = ("good", "neargood")
@@ -202,8 +202,7 @@ def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
 def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy) -> tuple[int, int]:
     """The main block by the model's probabilities: likely prose adds, likely chaff subtracts."""
     probability = np.array([s.score if s.label == "content" else 1.0 - s.score for s in verdicts])
-    gain = (probability - policy.model_block_bias) * (np.minimum(lengths, policy.model_block_cap_chars) + 1.0)
-    return _main_block(np.ones(len(gain)), gain)
+    return main_block(block_gain(probability, lengths, policy.model_block_bias, policy.model_block_cap_chars))
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:

@@ -301,9 +301,11 @@ def main_block(gain: np.ndarray) -> tuple[int, int]:
     return int(low_index[end]), end + 1
 
 
-def block_gain(logit: np.ndarray, log_chars: np.ndarray, bias: float, cap: float) -> np.ndarray:
-    """Gain of each segment for the main block: (probability - bias) x capped length."""
-    return (1.0 / (1.0 + np.exp(-logit)) - bias) * (np.minimum(np.expm1(log_chars), cap) + 1.0)
+def block_gain(probability: np.ndarray, chars: np.ndarray, bias: float, cap: float) -> np.ndarray:
+    """Gain of each segment for the main block: (probability - bias) x capped length.
+
+    The same gain places the main block in the context features and in the resolver."""
+    return (probability - bias) * (np.minimum(chars, cap) + 1.0)
 
 
 def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
@@ -327,7 +329,7 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     best_after = _shift(np.maximum.accumulate(logit[::-1])[::-1], -1, _EDGE)
     cols += [best_before, best_after]
     for bias in (0.5, 0.3):
-        lo, hi = main_block(block_gain(logit, log_chars, bias, 400.0))
+        lo, hi = main_block(block_gain(1.0 / (1.0 + np.exp(-logit)), np.expm1(log_chars), bias, 400.0))
         cols += [(idx >= lo) & (idx < hi), np.maximum(lo - idx, 0) / max(n, 1), np.maximum(idx - hi + 1, 0) / max(n, 1)]
     ruled = rules.max(axis=1) if rules.shape[1] else np.zeros(n)
     cols += [_shift(ruled, 1, 0.0), _shift(ruled, -1, 0.0)]
