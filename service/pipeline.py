@@ -18,6 +18,8 @@ from .render import render
 from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
+from .settle import settle
+from .taggers.context import UnjudgedTagger
 from .taggers.model import ModelTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
@@ -38,6 +40,7 @@ class Thresholds:
     repetition: dict
     title: dict
     model_min_segments: int = 16
+    settle_passes: int = 4
 
     @classmethod
     def load(cls, path: Path) -> Thresholds:
@@ -49,6 +52,7 @@ class Thresholds:
                 repetition=dict(raw.get("repetition", {})),
                 title=dict(raw.get("title", {})),
                 model_min_segments=int(raw.get("model", {}).get("min_segments", cls.model_min_segments)),
+                settle_passes=int(raw.get("settle", {}).get("passes", cls.settle_passes)),
             )
         except (OSError, yaml.YAMLError, TypeError) as exc:
             raise RuleError(f"{path}: invalid thresholds: {exc}") from None
@@ -67,6 +71,7 @@ class Engine:
         self.quality = QualityTagger(stop, thresholds.quality)
         self.repetition = RepetitionTagger(**thresholds.repetition)
         self.title = TitleTagger(**thresholds.title)
+        self.unjudged = UnjudgedTagger(stop, thresholds.quality)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
         self.model_tagger = ModelTagger(model, stop_hashes) if model is not None and stop_hashes is not None else None
@@ -117,11 +122,12 @@ class Engine:
         if sentences:  # sentences cut out of longer lines act like inline residue
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
         check(deadline, "rules")
-        learned = self.model_tagger is not None and len(doc.segments) >= self.thresholds.model_min_segments
-        if learned:
-            content = self.model_tagger.tag(doc, rules)
+        if self.model_tagger is None:
+            context, content = "heuristic", self.quality.tag(doc)
+        elif len(doc.segments) >= self.thresholds.model_min_segments:
+            context, content = "model", self.model_tagger.tag(doc, rules)
         else:
-            content = self.quality.tag(doc)
+            context, content = "none", self.unjudged.tag(doc)
         check(deadline, "content tagging")
         proposals = Proposals(
             rules=rules,
@@ -131,7 +137,7 @@ class Engine:
             title=self.title.tag(doc),
             block_openers=self.block_openers,
             section_openers=self.section_openers,
-            learned=learned,
+            context=context,
         )
         resolution = resolve(doc, proposals, self.thresholds.policy)
         check(deadline, "resolution")
@@ -139,7 +145,8 @@ class Engine:
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
               deadline: Deadline | None = None) -> Result:
-        spans = self.spans(text, deadline)
+        spans = settle(text, self.spans(text, deadline), keep, lambda clean: self.spans(clean, deadline),
+                       self.thresholds.settle_passes)
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
         for span in spans:

@@ -55,7 +55,9 @@ class Proposals:
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
     section_openers: frozenset[str] = frozenset()  # ids of rules that end the article
-    learned: bool = False  # ``quality`` holds the segment model's verdicts (already read in context)
+    # what ``quality`` holds: the heuristic's classes (smoothed here), the segment model's verdicts
+    # (read in context already), or nothing judged (a page too short for context: only rules remove)
+    context: str = "heuristic"
 
 
 @dataclass(frozen=True)
@@ -212,15 +214,17 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     decisions, classes = _base(doc, p, policy)
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
     lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
-    if p.learned:
+    if p.context == "model":
         start, end = _model_main_block(p.quality, lengths, policy)
+    elif p.context == "none":
+        start, end = 0, len(segments)
     else:
         weight_of = policy.weights()
         weights = np.array([weight_of[c] for c in classes])
         lengths = np.where(weights < 0, np.minimum(lengths, policy.penalty_cap_chars), lengths)
         start, end = _main_block(lengths, weights)
     section = _section_start(decisions, classes, p.section_openers, start, end)
-    if p.learned:  # the model has read the context already: no jusText smoothing
+    if p.context != "heuristic":  # the model has read the context already: no jusText smoothing
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:
         keep = _smooth(classes, start, section)

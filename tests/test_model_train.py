@@ -89,16 +89,22 @@ def test_trained_model_separates_prose_from_chaff(corpus, rules_engine, stop, tm
     assert any(s.tagger == "segment_model_v1" for s in result.spans)
 
 
-def test_pages_shorter_than_the_models_range_go_to_the_heuristics(corpus, rules_engine, stop, tmp_path):
+def test_pages_shorter_than_the_models_range_are_left_to_the_rules(corpus, rules_engine, stop, tmp_path):
+    """Below the gate no segment is judged by context (neither the model nor the heuristic): only rules remove."""
     model = train(rules_engine, stop, [corpus], tmp_path / "m.npz", log=_quiet)
     page = _page(random.Random(99), 0)["views"]["text"]
     segments = page.count("\n") + 1
-    for min_segments, tagger in ((segments + 1, "quality_v1"), (segments, "segment_model_v1")):
+    for min_segments, tagger in ((segments + 1, "unjudged_v1"), (segments, "segment_model_v1")):
         thresholds = replace(rules_engine.thresholds, model_min_segments=min_segments)
         engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop)
-        taggers = {s.tagger for s in engine.clean(page).spans}
+        spans = engine.clean(page).spans
+        taggers = {s.tagger for s in spans}
         assert tagger in taggers, (min_segments, taggers)
-        assert ({"quality_v1", "segment_model_v1"} - {tagger}).isdisjoint(taggers)
+        assert ({"quality_v1", "unjudged_v1", "segment_model_v1"} - {tagger}).isdisjoint(taggers)
+        if tagger == "unjudged_v1":  # everything not removed by a rule is kept
+            assert {s.label for s in spans if s.tagger == "unjudged_v1"} == {"content"}
+            assert all(s.tagger in ("phrases_v1", "residue_v1", "block_v1", "section_v1", "segment_v1", "title_v1")
+                       for s in spans if s.label != "content"), spans
 
 
 def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_engine, stop, tmp_path):

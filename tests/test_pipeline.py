@@ -58,9 +58,12 @@ def test_pipeline_clean_text_is_made_of_kept_input(engine: Engine, text: str) ->
 
 
 def test_pipeline_keeps_prose_and_drops_chaff(engine: Engine) -> None:
+    """A page of six lines is too short to judge a line by its page: rules remove the ad and the
+    footer, the pipes go as markup, and the menu row that no rule knows stays (measured on train
+    CV: judging short pages by the heuristic cost 1-2 F1 points on the readability corpus)."""
     text = INPUTS[3]
     result = engine.clean(text)
-    assert result.text == PROSE + "\n" + PROSE
+    assert result.text == "Home News Sport\n" + PROSE + "\n" + PROSE
     labels = {text[s.start:s.end].strip(): s.label for s in result.spans}
     assert labels["Advertisement"] == "ad"
     assert labels["© 2024 Example Inc."] == "copyright"

@@ -42,3 +42,19 @@ def test_resolve_content_far_from_the_main_block_is_dropped() -> None:
     decisions = resolve(doc, _proposals(doc, classes), Policy(weight_bad=-5.0)).decisions
     assert decisions[0].rule == "resolve.outside_main_block"
     assert decisions[-1].label == "content"
+
+
+def test_resolve_without_context_only_rules_remove() -> None:
+    """context="none" (a page too short to judge): no main block, no smoothing; a rule still removes."""
+    text = "\n".join(["x" * 300] + ["menu entry " * 6] * 5 + ["Subscribe now"])
+    doc = Document(text, split_segments(text))
+    unjudged = [Span(s.start, s.end, "content", 0.5, "unjudged_v1", "unjudged.good") for s in doc.segments]
+    last = doc.segments[-1]
+    rule = Span(last.start, last.end, "paywall", 0.9, "phrases_v1", "paywall.x")
+    proposals = Proposals(rules=[rule], residue=[], quality=unjudged, repetition=[], title=[],
+                          block_openers=frozenset(), context="none")
+    decisions = resolve(doc, proposals, Policy(weight_bad=-5.0)).decisions
+    assert [d.label for d in decisions] == ["content"] * 6 + ["paywall"]
+    # the same page judged by the heuristic loses the menu lines far from the prose
+    heuristic = resolve(doc, _proposals(doc, ["good"] + ["bad"] * 5 + ["short"], [rule]), Policy()).decisions
+    assert [d.label for d in heuristic][1:6] == ["boilerplate"] * 5

@@ -1,5 +1,6 @@
 from service.document import Document
 from service.segment import split_segments
+from service.taggers.context import UnjudgedTagger
 from service.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from service.taggers.repetition import RepetitionTagger
 from service.taggers.title import TitleTagger
@@ -45,3 +46,14 @@ def test_title_is_the_first_headline_shaped_line() -> None:
     assert [s.rule for s in tagger.tag(_doc("Putin meets Kim in Beijing\nBody."))] == ["title.first_line"]
     assert tagger.tag(_doc("This is a sentence, not a headline.\nBody.")) == []
     assert tagger.tag(_doc("![]() |\nBody.")) == []
+
+
+def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists() -> None:
+    text = "Home\n\n* [Sport](https://x.y/s)\nOne short paragraph.\n| |"
+    doc = Document(text, split_segments(text))
+    spans = UnjudgedTagger(STOP, QualityThresholds()).tag(doc)
+    assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in doc.segments]
+    verdicts = [(text[s.start:s.end].strip(), s.label, s.rule) for s in spans]
+    assert ("* [Sport](https://x.y/s)", "boilerplate", "unjudged.links") in verdicts
+    assert {(s.label, s.score) for s in spans if s.rule == "unjudged.good"} == {("content", 0.5)}
+    assert sum(s.rule == "unjudged.good" for s in spans) == len(spans) - 1
