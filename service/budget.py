@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import time
 
+# every place that checks the budget, as the metric's ``stage`` label (spaces become underscores):
+# a fixed set, so the metric can show each stage at zero before it first happens
+STAGES = ("reading the body", "html parsing", "waiting for the html parser", "readability", "html rendering",
+          "segmentation", "rules", "content tagging", "resolution")
+
 
 class BudgetExceeded(Exception):
     """The request ran out of time; ``stage`` names where it noticed."""
 
     def __init__(self, stage: str, budget_s: float) -> None:
+        if stage not in STAGES:
+            raise ValueError(f"unknown budget stage {stage!r}: add it to budget.STAGES")
         super().__init__(f"the time budget of {budget_s:g} s ran out during {stage}")
         self.stage = stage
         self.budget_s = budget_s

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from .budget import STAGES
 from .document import KEPT_LABELS_DEFAULT, Result
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -58,6 +59,8 @@ class Metrics:
         self.errors = Counter("winnow_errors", "problem answers by kind", ["kind"], registry=r)
         self.budget_exceeded = Counter("winnow_budget_exceeded", "requests given up at the time budget, by stage",
                                        ["stage"], registry=r)
+        for stage in STAGES:  # exported at zero from the start: rate() and the dashboard see every stage
+            self.budget_exceeded.labels(stage.replace(" ", "_"))
         self.build_info = Gauge("winnow_build_info", "versions of the service, its rules and model (always 1)",
                                 ["version", "rules", "model"], multiprocess_mode="max", registry=r)
         self.build_info.labels(version.get("engine", ""), version.get("rules", ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import re
 import threading
 import time
 import types
@@ -246,3 +247,14 @@ def test_budget_under_gunicorn_the_worker_stays_healthy(tmp_path: Path) -> None:
         assert samples[("winnow_errors_total", (("kind", "time-budget-exceeded"),))] == 3
     finally:
         stop_server(proc)
+
+
+def test_budget_every_stage_checked_in_the_code_is_a_known_stage_and_exported_at_zero(client) -> None:
+    """The metric's stage label is a fixed set: every literal passed to check()/BudgetExceeded is in it."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "service").rglob("*.py"))
+    used = set(re.findall(r"""(?:check\(\w+, |BudgetExceeded\()"([^"]+)\"""", source))
+    assert used and used == set(budget_module.STAGES), used ^ set(budget_module.STAGES)
+    with pytest.raises(ValueError):
+        BudgetExceeded("somewhere new", 1.0)
+    exported = _budget_samples(client)
+    assert {s.replace(" ", "_") for s in budget_module.STAGES} <= set(exported)
