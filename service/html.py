@@ -13,6 +13,7 @@ holding its worker thread.
 
 from __future__ import annotations
 
+import html as html_entities
 import logging
 import re
 import threading
@@ -39,8 +40,12 @@ _MIN_MAIN_CHARS = 200
 # Readability cannot be interrupted and runs under the lock below, so a page of half a million
 # elements would hold every HTML request of its worker for ~10 s. The largest real page in the
 # corpora has ~19,000 tags (1.3 s); pages with more than this are rendered whole, which the
-# deadline can stop (without the <title> line), and the engine removes their chaff.
+# deadline can stop, with the <title> found by _TITLE, and the engine removes their chaff.
 _READABILITY_MAX_TAGS = 50_000
+# the <title> of a page readability did not read: searched in the first bytes only (it is in
+# the head), with bounded attributes and no tags inside, so the search is linear and short
+_TITLE = re.compile(r"<title\b[^<>]{0,200}>([^<]{0,2000})</title", re.IGNORECASE)
+_TITLE_SEARCH_CHARS = 256 * 1024
 _FLUSH, _PRE_END = object(), object()  # markers on the walk's stack
 _CHECK_EVERY = 4096  # walk items between deadline checks: a check costs far less than the items
 
@@ -129,6 +134,10 @@ def html_to_text(html: str, deadline: Deadline | None = None) -> str:
         check(deadline, "readability")
     else:
         log.info("page with more than %d tags: rendering it whole, without readability", _READABILITY_MAX_TAGS)
+    if not title:  # readability skipped or failed: the headline still comes first
+        found = _TITLE.search(html, 0, _TITLE_SEARCH_CHARS)
+        if found:
+            title = _SPACES.sub(" ", html_entities.unescape(found.group(1)).replace("\n", " ")).strip()
     if summary:
         try:
             main = render_text(summary, deadline)

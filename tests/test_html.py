@@ -79,6 +79,22 @@ def test_html_readability_failure_falls_back(monkeypatch) -> None:
     assert html_to_text(f"<body><p>{PROSE}</p><p>more</p></body>") == PROSE.strip() + "\nmore"
 
 
+def test_html_title_comes_first_when_readability_is_skipped_or_fails(monkeypatch) -> None:
+    page = (f"<html><head><title lang='en'>Big &amp;\n Busy</title></head><body><p>{PROSE}</p>"
+            + "<span>x</span>" * 30_000 + "</body></html>")  # more tags than readability is given
+    assert html_module._READABILITY_MAX_TAGS < page.count("<")
+    lines = html_to_text(page).split("\n")
+    assert lines[0] == "Big & Busy" and lines[1] == PROSE.strip()
+
+    class Broken:
+        def __init__(self, html: str) -> None:
+            raise ValueError("boom")
+
+    monkeypatch.setattr(html_module, "ReadabilityDocument", Broken)
+    small = f"<html><head><title>Small page</title></head><body><p>{PROSE}</p></body></html>"
+    assert html_to_text(small) == "Small page\n" + PROSE.strip()
+
+
 @pytest.mark.parametrize(
     "page",
     ["", "   \n", "<html>", "<!-- only a comment -->", "<html><body><script>alert(1)</script></body></html>",
