@@ -1,4 +1,5 @@
-"""Engine: text -> segments -> tagger spans -> decisions -> spans covering the input -> clean text."""
+"""Engine: text -> segments -> tagger spans -> decisions -> spans covering the input -> clean text,
+checked by cleaning it again (settle) so that the answer is a fixed point."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, Document, Result, Span
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
-from .render import render
 from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
@@ -145,9 +145,8 @@ class Engine:
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
               deadline: Deadline | None = None) -> Result:
-        spans = settle(text, self.spans(text, deadline), keep, lambda clean: self.spans(clean, deadline),
-                       self.thresholds.settle_passes)
-        clean = render(text, spans, keep)
+        spans, clean = settle(text, self.spans(text, deadline), keep, lambda clean: self.spans(clean, deadline),
+                              self.thresholds.settle_passes)
         removed: dict[str, int] = {}
         for span in spans:
             if span.label not in keep:

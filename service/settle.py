@@ -73,14 +73,15 @@ def _relabel(spans: tuple[Span, ...], regions: list[tuple[int, int, Span]], keep
 
 
 def settle(text: str, spans: tuple[Span, ...], keep: frozenset[str],
-           clean_pass: Callable[[str], tuple[Span, ...]], passes: int) -> tuple[Span, ...]:
+           clean_pass: Callable[[str], tuple[Span, ...]], passes: int) -> tuple[tuple[Span, ...], str]:
     """Re-clean the clean text up to ``passes`` times, folding what each pass removes into ``spans``.
 
-    Stops as soon as a pass over the clean text removes nothing; the answer is then a fixed
-    point of the engine. A pass is skipped when the clean text is the input itself.
+    Returns the spans and their clean text. Stops as soon as a pass over the clean text removes
+    nothing; the answer is then a fixed point of the engine. A pass is skipped when the clean
+    text is the input itself.
     """
+    clean = render(text, spans, keep)
     for _ in range(passes):
-        clean = render(text, spans, keep)
         if clean == text:
             break
         removed = [s for s in clean_pass(clean) if s.label not in keep]
@@ -98,4 +99,5 @@ def settle(text: str, spans: tuple[Span, ...], keep: frozenset[str],
         if len(source) != len(clean_solid):  # cannot happen (render changes only whitespace); if it
             break  # ever did, the first answer stands rather than a wrong mapping or an error
         spans = _relabel(spans, [(int(source[a]), int(source[b - 1]) + 1, s) for a, b, s in regions], keep)
-    return spans
+        clean = render(text, spans, keep)
+    return spans, clean
