@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..document import Document, Span
-from .quality import QualityThresholds, StopWords, measure
+from .quality import QualityThresholds, StopWords, link_density, measure
 
 
 class UnjudgedTagger:
@@ -29,9 +29,7 @@ class UnjudgedTagger:
             return []
         links = np.zeros(len(doc.segments), dtype=bool)
         if "](" in doc.text:  # link density needs Markdown links; without them there is none to measure
-            stats, _ = measure(doc, self.stop)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                links = np.where(stats.chars > 0, stats.link_chars / stats.chars, 0.0) > self.max_link_density
+            links = link_density(measure(doc, self.stop)[0]) > self.max_link_density
         return [Span(s.start, s.end, "boilerplate", 0.9, self.name, "unjudged.links") if link else
                 Span(s.start, s.end, "content", self.score, self.name, "unjudged.good")
                 for s, link in zip(doc.segments, links.tolist(), strict=True)]

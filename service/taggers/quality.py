@@ -131,13 +131,19 @@ def measure(doc: Document, stop: StopWords) -> tuple[SegmentStats, bool]:
     ), bool(language)
 
 
+def link_density(stats: SegmentStats) -> np.ndarray:
+    """Share of each segment's visible characters that is link text (0 for an empty segment)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(stats.chars > 0, stats.link_chars / stats.chars, 0.0)
+
+
 def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) -> tuple[np.ndarray, np.ndarray]:
     """jusText's context-free classes (as indices into CLASSES) and a content score per segment.
 
     Without a stop-word list for the document's language, length and punctuation decide.
     """
+    links = link_density(stats)
     with np.errstate(divide="ignore", invalid="ignore"):
-        link_density = np.where(stats.chars > 0, stats.link_chars / stats.chars, 0.0)
         density = np.where(stats.words > 0, stats.stopwords / stats.words, 0.0)
     if not known_language:
         density = np.full_like(density, t.stopwords_high)
@@ -147,12 +153,12 @@ def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) ->
     )
     good = (density >= t.stopwords_high) & (stats.chars > t.length_high)
     cls = np.select(
-        [link_density > t.max_link_density, stats.chars < t.length_low, good, neargood],
+        [links > t.max_link_density, stats.chars < t.length_low, good, neargood],
         [3, 2, 0, 1],
         default=3,
     )
     score = np.array([0.9, 0.7, 0.4, 0.2])[cls]
-    score = np.where(link_density > t.max_link_density, 0.1, score)
+    score = np.where(links > t.max_link_density, 0.1, score)
     return cls, score
 
 
