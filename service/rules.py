@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import re2
 import yaml
 
@@ -193,24 +194,44 @@ class _Matcher:
             raise RuleError(f"the combined rule set does not compile: {exc}") from None
         return compiled
 
-    def candidates(self, text: str) -> list[int]:
+    def candidates(self, text: str, encoded: bytes) -> list[int]:
         found: set[int] = set()
         if self.literal_set is not None:
-            found.update(self.literal_index[i] for i in self.literal_set.Match(text.lower()) or ())
+            # for ASCII text bytes.lower() is str.lower(), without a second encoding
+            lower = encoded.lower() if len(encoded) == len(text) else text.lower().encode("utf-8", "surrogatepass")
+            found.update(self.literal_index[i] for i in self.literal_set.Match(lower) or ())
         if self.pattern_set is not None:
-            found.update(self.pattern_index[i] for i in self.pattern_set.Match(text) or ())
+            found.update(self.pattern_index[i] for i in self.pattern_set.Match(encoded) or ())
         return sorted(found)
 
     def hits(self, text: str) -> list[Hit]:
+        """Every occurrence of every rule, in character offsets.
+
+        Matching runs on the UTF-8 bytes, encoded once: the re2 wrapper would otherwise
+        re-encode the text for each rule and convert each offset with a Python call. Byte
+        offsets become character offsets in one vectorised step (none for ASCII text).
+        """
         if not self.rules or not text:
             return []
-        out: list[Hit] = []
-        for index in self.candidates(text):
+        encoded = text.encode("utf-8", "surrogatepass")
+        found: list[tuple[Rule, int, int, tuple[tuple[int, int], ...]]] = []
+        for index in self.candidates(text, encoded):
             rule, pattern = self.rules[index], self.compiled[index]
-            groups = pattern.groups
-            for m in pattern.finditer(text):
-                parts = tuple(m.span(g) for g in range(1, groups + 1) if m.start(g) >= 0) if groups else ()
-                out.append(Hit(rule, m.start(), m.end(), parts))
+            groups = range(1, pattern.groups + 1)
+            for m in pattern.finditer(encoded):
+                found.append((rule, *m.span(), tuple(m.span(g) for g in groups if m.start(g) >= 0)))
+        if len(encoded) == len(text):
+            return [Hit(rule, start, end, parts) for rule, start, end, parts in found]
+        # a character starts at every byte that is not a continuation byte (10xxxxxx)
+        starts = (np.frombuffer(encoded, dtype=np.uint8) & 0xC0) != 0x80
+        char_at = np.concatenate(([0], np.cumsum(starts)))
+        offsets = char_at[[o for _, start, end, parts in found for o in (start, end, *(x for p in parts for x in p))]].tolist()
+        out, i = [], 0
+        for rule, _, _, parts in found:
+            n = 2 + 2 * len(parts)
+            chunk = offsets[i:i + n]
+            i += n
+            out.append(Hit(rule, chunk[0], chunk[1], tuple(zip(chunk[2::2], chunk[3::2], strict=True))))
         return out
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..document import Document, Span
 
-_NOT_WORD = re.compile(r"\W")
+_FOLD = re.compile(r"[^\w\n]+")  # punctuation and spaces: "Share | Facebook" is "share facebook"
 
 
 class RepetitionTagger:
@@ -18,14 +18,16 @@ class RepetitionTagger:
         self.score = score
 
     def tag(self, doc: Document) -> list[Span]:
-        folded = _NOT_WORD.sub(" ", doc.text)  # one pass, same length: offsets still hold
-        keys = [
-            " ".join(folded[s.start:s.end].lower().split()) if s.end - s.start <= self.max_chars else ""
-            for s in doc.segments
-        ]
-        counts = Counter(k for k in keys if k)
+        short = [s for s in doc.segments if s.end - s.start <= self.max_chars]
+        if len(short) < 2:
+            return []
+        # one lower() and one substitution over the short lines joined, not one per line
+        # (a segment never holds a newline: segment.py cuts at every one)
+        joined = "\n".join([doc.text[s.start:s.end] for s in short]).lower()
+        keys = [k.strip() for k in _FOLD.sub(" ", joined).split("\n")]
+        counts = Counter(keys)
         return [
             Span(s.start, s.end, "boilerplate", self.score, self.name, "repetition.repeated_line")
-            for s, k in zip(doc.segments, keys, strict=True)
+            for s, k in zip(short, keys, strict=True)
             if k and counts[k] > 1
         ]
