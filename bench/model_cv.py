@@ -2,7 +2,8 @@
 """Cross-validated quality of the segment model on split "train": how tuning is done without dev.
 
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
-        [--folds 5] [--seed 0] [--c-first 1.0] [--c-context 1.0] [--policy key=value ...]
+        [--folds 5] [--seed 0] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
+        [--min-leaf 40] [--policy key=value ...]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -29,6 +30,7 @@ from service.config import Settings  # noqa: E402
 from service.model.features import StopWordHashes  # noqa: E402
 from service.model.train import (  # noqa: E402
     VIEWS,
+    TreeParams,
     assemble_model,
     build_examples,
     context_matrix,
@@ -56,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--c-first", type=float, default=1.0)
-    ap.add_argument("--c-context", type=float, default=1.0)
+    ap.add_argument("--trees", type=int, default=TreeParams.trees, help="stage two: boosted trees")
+    ap.add_argument("--depth", type=int, default=TreeParams.depth)
+    ap.add_argument("--learning-rate", type=float, default=TreeParams.learning_rate)
+    ap.add_argument("--min-leaf", type=int, default=TreeParams.min_leaf)
     ap.add_argument("--limit", type=int, help="only the first N train pages of each corpus")
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                                  **{k: type(getattr(base.thresholds.policy, k))(v)
                                     for k, v in (kv.split("=", 1) for kv in args.policy)})
     thresholds = dataclasses.replace(base.thresholds, policy=policy)
+    params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
 
     records, examples, corpus_of = [], [], []
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     worst: dict[tuple[str, str], list[tuple[float, float | None, float | None, str]]] = {}
     for k in range(args.folds):
         model = assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)),
-                               args.c_context, args.seed, {"name": f"cv_fold_{k}"})
+                               params, args.seed, {"name": f"cv_fold_{k}"})
         engine = Engine(base.rules, base.quality.stop, thresholds, model=model, stop_hashes=stop)
         for rec, corpus in zip(records, corpus_of, strict=True):
             if page_fold.get(rec["id"]) != k:

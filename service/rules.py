@@ -225,7 +225,8 @@ class _Matcher:
         # a character starts at every byte that is not a continuation byte (10xxxxxx)
         starts = (np.frombuffer(encoded, dtype=np.uint8) & 0xC0) != 0x80
         char_at = np.concatenate(([0], np.cumsum(starts)))
-        offsets = char_at[[o for _, start, end, parts in found for o in (start, end, *(x for p in parts for x in p))]].tolist()
+        flat = [o for _, start, end, parts in found for o in (start, end, *(x for p in parts for x in p))]
+        offsets = char_at[flat].tolist()
         out, i = [], 0
         for rule, _, _, parts in found:
             n = 2 + 2 * len(parts)

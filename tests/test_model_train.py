@@ -21,6 +21,7 @@ from service.config import Settings  # noqa: E402
 from service.model.artifact import ModelError, SegmentModel  # noqa: E402
 from service.model.features import StopWordHashes  # noqa: E402
 from service.model.train import train  # noqa: E402
+from service.model.trees import TreeEnsemble  # noqa: E402
 from service.pipeline import Engine  # noqa: E402
 from service.rules import load_word_lists  # noqa: E402
 
@@ -67,15 +68,19 @@ def _quiet(_msg: str) -> None:
 def test_train_is_deterministic(corpus, rules_engine, stop, tmp_path):
     a = train(rules_engine, stop, [corpus], tmp_path / "a.npz", seed=3, log=_quiet)
     b = train(rules_engine, stop, [corpus], tmp_path / "b.npz", seed=3, log=_quiet)
-    for name in ("dense_coef", "hash_coef", "context_coef", "dense_mean", "context_mean"):
+    for name in ("dense_coef", "hash_coef", "dense_mean"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    assert a.first_intercept == b.first_intercept and a.context_intercept == b.context_intercept
+    for name in ("features", "thresholds", "leaves"):
+        assert np.array_equal(getattr(a.context, name), getattr(b.context, name)), name
+    assert a.first_intercept == b.first_intercept and a.context.base == b.context.base
     assert a.card == b.card
     assert a.card["pages"] == 24  # split train only: every fifth page is dev and never read
     loaded = SegmentModel.load(tmp_path / "a.npz")
     assert loaded.version == f"segment_model_v1@{hashlib.sha256((tmp_path / 'a.npz').read_bytes()).hexdigest()[:12]}"
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()  # byte for byte
-    assert np.array_equal(loaded.context_coef, a.context_coef)
+    assert np.array_equal(loaded.context.leaves, a.context.leaves)
+    assert np.array_equal(loaded.context.thresholds, a.context.thresholds)
+    assert a.card["context_trees"] == {"trees": 100, "depth": 6, "learning_rate": 0.1, "min_leaf": 40}
     assert np.allclose(loaded.hash_coef, a.hash_coef)
 
 
@@ -116,11 +121,22 @@ def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_eng
     bad.save(tmp_path / "bad.npz")
     with pytest.raises(ModelError, match="feature version"):
         SegmentModel.load(tmp_path / "bad.npz")
-    short = replace(model, context_coef=model.context_coef[:-1], context_mean=model.context_mean[:-1],
-                    context_scale=model.context_scale[:-1])
+    short = replace(model, card=dict(model.card, context_features=model.card["context_features"] - 1))
     short.save(tmp_path / "short.npz")  # same feature version, but context features added since
     with pytest.raises(ModelError, match="context features"):
         SegmentModel.load(tmp_path / "short.npz")
+    trees = model.context
+    beyond = replace(model, context=TreeEnsemble(np.full_like(trees.features, model.card["context_features"]),
+                                                 trees.thresholds, trees.leaves, trees.base))
+    beyond.save(tmp_path / "beyond.npz")  # a tree that tests a feature the engine does not compute
+    with pytest.raises(ModelError, match="context features"):
+        SegmentModel.load(tmp_path / "beyond.npz")
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["tree_leaves"] = arrays["tree_leaves"][:, :-1]
+    np.savez(tmp_path / "torn.npz", **arrays)
+    with pytest.raises(ModelError, match="heap-ordered"):
+        SegmentModel.load(tmp_path / "torn.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a model")
     with pytest.raises(ModelError):
         SegmentModel.load(tmp_path / "junk.npz")

@@ -1,9 +1,11 @@
 import dataclasses
 
+import numpy as np
 import pytest
 
 from service.config import Settings
 from service.document import LABEL_SET
+from service.model.trees import TreeEnsemble
 from service.pipeline import Engine
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
@@ -122,7 +124,9 @@ def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> No
 
 def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> None:
     """Weights that load but do not fit the features must fail the boot, not every request."""
-    model = dataclasses.replace(engine.model, context_coef=engine.model.context_coef[:-1])
+    trees = engine.model.context
+    beyond = TreeEnsemble(np.full_like(trees.features, 10_000), trees.thresholds, trees.leaves, trees.base)
+    model = dataclasses.replace(engine.model, context=beyond)  # reads a context feature that is not there
     broken = Engine(engine.rules, engine.quality.stop, engine.thresholds, model=model,
                     stop_hashes=engine.model_tagger.stop)
     with pytest.raises(RuntimeError, match="cannot clean a sample page"):

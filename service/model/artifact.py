@@ -1,8 +1,8 @@
 """The segment model as plain data: numpy arrays and a JSON card in one .npz (no pickle).
 
-Two stages, both linear: the first reads a segment alone (hashed n-grams and dense
-measurements), the second reads the first stage's verdicts around it, the main-block
-position and the rules' findings (features.context_features).
+Two stages: the first, linear, reads a segment alone (hashed n-grams and dense measurements);
+the second, boosted trees (trees.py), reads the first stage's verdicts around it, the
+main-block position and the rules' findings (features.context_features).
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from .features import DENSE_NAMES, FEATURE_VERSION, HASH_SIZE, SegmentFeatures, context_features, standardise
+from .trees import TreeEnsemble
 
-_ARRAYS = ("dense_mean", "dense_scale", "dense_coef", "hash_coef", "context_mean", "context_scale", "context_coef")
+_ARRAYS = ("dense_mean", "dense_scale", "dense_coef", "hash_coef")
+_TREE_ARRAYS = ("tree_features", "tree_thresholds", "tree_leaves")
 
 
 class ModelError(ValueError):
@@ -32,10 +34,7 @@ class SegmentModel:
     dense_coef: np.ndarray
     hash_coef: np.ndarray
     first_intercept: float
-    context_mean: np.ndarray
-    context_scale: np.ndarray
-    context_coef: np.ndarray
-    context_intercept: float
+    context: TreeEnsemble
     rule_labels: tuple[str, ...]
 
     @property
@@ -62,15 +61,16 @@ class SegmentModel:
         first = self.first_stage(feats)
         if not len(first):
             return first, first
-        ctx = context_features(first, feats.dense, rules, self.rule_labels)
-        context = standardise(ctx, self.context_mean, self.context_scale) @ self.context_coef
-        return first, context + self.context_intercept
+        return first, self.context.decision(context_features(first, feats.dense, rules, self.rule_labels))
 
     # ------------------------------------------------------------------ storage
     def save(self, path: Path) -> None:
         arrays = {name: np.asarray(getattr(self, name), dtype=np.float32 if name == "hash_coef" else np.float64)
                   for name in _ARRAYS}
-        card = dict(self.card, first_intercept=self.first_intercept, context_intercept=self.context_intercept,
+        arrays.update(tree_features=self.context.features.astype(np.int32),
+                      tree_thresholds=self.context.thresholds.astype(np.float64),
+                      tree_leaves=self.context.leaves.astype(np.float64))
+        card = dict(self.card, first_intercept=self.first_intercept, tree_base=self.context.base,
                     rule_labels=list(self.rule_labels))
         arrays["card"] = np.frombuffer(json.dumps(card, sort_keys=True).encode("utf-8"), dtype=np.uint8)
         buffer = io.BytesIO()
@@ -84,8 +84,11 @@ class SegmentModel:
             raw = Path(path).read_bytes()
             with np.load(io.BytesIO(raw), allow_pickle=False) as data:
                 arrays = {name: data[name].astype(np.float64) for name in _ARRAYS}
+                trees = {name: data[name] for name in _TREE_ARRAYS}
                 card = json.loads(bytes(data["card"]).decode("utf-8"))
-        except (OSError, KeyError, ValueError) as exc:
+            context = TreeEnsemble(trees["tree_features"].astype(np.int32), trees["tree_thresholds"].astype(np.float64),
+                                   trees["tree_leaves"].astype(np.float64), float(card.pop("tree_base")))
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(f"{path}: cannot load the segment model: {exc}") from None
         if card.get("feature_version") != FEATURE_VERSION or card.get("dense_names") != list(DENSE_NAMES):
             raise ModelError(f"{path}: built for feature version {card.get('feature_version')}, "
@@ -96,8 +99,9 @@ class SegmentModel:
         card["artifact_sha256"] = hashlib.sha256(raw).hexdigest()  # tells retrained artifacts apart
         probe = context_features(np.zeros(1), np.zeros((1, len(DENSE_NAMES))), np.zeros((1, len(rule_labels))),
                                  rule_labels)
-        if not (arrays["context_coef"].shape == arrays["context_mean"].shape == (probe.shape[1],)):
-            raise ModelError(f"{path}: its second stage reads {arrays['context_coef'].shape[0]} context features, "
-                             f"this engine computes {probe.shape[1]}; run `winnow train`")
-        return cls(card=card, first_intercept=float(card.pop("first_intercept")),
-                   context_intercept=float(card.pop("context_intercept")), rule_labels=rule_labels, **arrays)
+        width = probe.shape[1]
+        if context.features.min() < 0 or context.n_features > width or card.get("context_features") != width:
+            raise ModelError(f"{path}: its second stage reads {card.get('context_features')} context features, "
+                             f"this engine computes {width}; run `winnow train`")
+        return cls(card=card, first_intercept=float(card.pop("first_intercept")), context=context,
+                   rule_labels=rule_labels, **arrays)

@@ -9,6 +9,7 @@ those it will see on new pages. Folds go by page, so the views of one page stay 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -34,6 +35,7 @@ from .features import (
     standardise,
 )
 from .labels import MIN_COVER, SHINGLE, gold_labels
+from .trees import TreeEnsemble, from_nodes
 
 VIEWS = ("text", "markdown", "wet")
 
@@ -160,30 +162,66 @@ def context_matrix(examples: list[Example], first: list[np.ndarray]) -> np.ndarr
     return np.vstack([context_features(first[i], ex.feats.dense, ex.rules, LABELS) for i, ex in enumerate(examples)])
 
 
+@dataclass(frozen=True)
+class TreeParams:
+    """Stage two's boosting: chosen by cross-validation on train (bench/model_cv.py)."""
+
+    trees: int = 100
+    depth: int = 6
+    learning_rate: float = 0.1
+    min_leaf: int = 40
+
+
+def _fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray, params: TreeParams, seed: int) -> TreeEnsemble:
+    """Gradient-boosted trees on the context features, laid out as plain arrays (trees.py).
+
+    One OpenMP thread: the histograms' sums then add up in one order on every machine, so the
+    same inputs give the same bytes wherever `winnow train` runs."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    if not np.isfinite(x).all():
+        raise ValueError("context features must be finite (the trees send a missing value left, sklearn may not)")
+    model = HistGradientBoostingClassifier(max_iter=params.trees, max_depth=params.depth,
+                                           max_leaf_nodes=2 ** params.depth, learning_rate=params.learning_rate,
+                                           min_samples_leaf=params.min_leaf, early_stopping=False, random_state=seed)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(x, y, sample_weight=weight)
+    return trees_from_sklearn(model)
+
+
+def trees_from_sklearn(model) -> TreeEnsemble:
+    """The fitted trees of a HistGradientBoostingClassifier (sklearn keeps them as node tables;
+    tests check the layout against its own decision_function)."""
+    tables = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        tables.append({"left": nodes["left"], "right": nodes["right"], "feature": nodes["feature_idx"],
+                       "threshold": nodes["num_threshold"], "value": nodes["value"], "is_leaf": nodes["is_leaf"]})
+    return from_nodes(tables, float(np.ravel(model._baseline_prediction)[0]))
+
+
 def assemble_model(data: Prepared, first_model: tuple[np.ndarray, float], ctx: np.ndarray, rows: np.ndarray,
-                   c_context: float, seed: int, card: dict) -> SegmentModel:
+                   params: TreeParams, seed: int, card: dict) -> SegmentModel:
     """Stage two fitted on ``rows`` of the context matrix, on top of the given stage one."""
     coef, first_intercept = first_model
-    context_mean, context_scale = ctx[rows].mean(axis=0), ctx[rows].std(axis=0) + 1e-9
-    context_coef, context_intercept = _fit_linear(standardise(ctx[rows], context_mean, context_scale),
-                                                  data.y[rows], data.weight[rows], c_context, seed)
     return SegmentModel(
-        card=card, dense_mean=data.dense_mean, dense_scale=data.dense_scale, dense_coef=coef[HASH_SIZE:],
+        card={**card, "context_features": int(ctx.shape[1])}, dense_mean=data.dense_mean,
+        dense_scale=data.dense_scale, dense_coef=coef[HASH_SIZE:],
         hash_coef=coef[:HASH_SIZE].astype(np.float32).astype(np.float64), first_intercept=first_intercept,
-        context_mean=context_mean, context_scale=context_scale, context_coef=context_coef,
-        context_intercept=context_intercept, rule_labels=LABELS,
+        context=_fit_trees(ctx[rows], data.y[rows], data.weight[rows], params, seed), rule_labels=LABELS,
     )
 
 
-def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float = 1.0, c_context: float = 1.0,
-        log=print) -> SegmentModel:
+def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float = 1.0,
+        params: TreeParams = TreeParams(), log=print) -> SegmentModel:
     data = prepare(examples)
     first, _ = first_stage_out_of_fold(data, fold_of(examples, folds, seed), folds, c_first, seed, log)
     t0 = time.perf_counter()
     first_model = _fit_linear(data.x, data.y, data.weight, c_first, seed)
     log(f"  stage one, all data: {time.perf_counter() - t0:.1f} s")
     ctx = context_matrix(examples, first)
-    log(f"  stage two: {ctx.shape[1]} context features")
+    t0 = time.perf_counter()
     card = {
         "name": "segment_model_v1",
         "feature_version": FEATURE_VERSION,
@@ -192,14 +230,17 @@ def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float =
         "seed": seed,
         "folds": folds,
         "c_first": c_first,
-        "c_context": c_context,
+        "context_trees": dataclasses.asdict(params),
         "labelling": {"shingle": SHINGLE, "min_cover": MIN_COVER},
         "segments": int(len(data.y)),
         "content_share": round(float(data.y.mean()), 4),
         "pages": len({ex.page for ex in examples}),
         "views": len(examples),
     }
-    return assemble_model(data, first_model, ctx, np.arange(len(data.y)), c_context, seed, card)
+    model = assemble_model(data, first_model, ctx, np.arange(len(data.y)), params, seed, card)
+    log(f"  stage two: {params.trees} trees of depth {params.depth} on {ctx.shape[1]} context features, "
+        f"{time.perf_counter() - t0:.1f} s")
+    return model
 
 
 def sha256_of(path: Path) -> str:
