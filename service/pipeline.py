@@ -29,6 +29,12 @@ from .taggers.title import TitleTagger
 
 ENGINE_VERSION = "0.1.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
+
+
+def looks_like_markdown(text: str) -> bool:
+    """Markdown input, told by its links and images (``[text](target)``); innerText and WET have none."""
+    return text.count("](", 0, 1 << 20) >= MARKDOWN_MIN_LINKS
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,11 @@ class Engine:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
-    def spans(self, text: str, deadline: Deadline | None = None) -> tuple[Span, ...]:
-        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages."""
+    def spans(self, text: str, deadline: Deadline | None = None, markdown: bool | None = None) -> tuple[Span, ...]:
+        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages.
+
+        ``markdown``: what kind of input ``text`` is (None: tell from the text itself); the check
+        pass passes the original input's kind, since the clean text has lost most of its links."""
         # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
         scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
         doc = Document(scan, split_segments(scan))
@@ -138,6 +147,7 @@ class Engine:
             block_openers=self.block_openers,
             section_openers=self.section_openers,
             context=context,
+            markdown=looks_like_markdown(text) if markdown is None else markdown,
         )
         resolution = resolve(doc, proposals, self.thresholds.policy)
         check(deadline, "resolution")
@@ -145,8 +155,9 @@ class Engine:
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
               deadline: Deadline | None = None) -> Result:
-        spans, clean = settle(text, self.spans(text, deadline), keep, lambda clean: self.spans(clean, deadline),
-                              self.thresholds.settle_passes)
+        markdown = looks_like_markdown(text)
+        spans, clean = settle(text, self.spans(text, deadline, markdown), keep,
+                              lambda clean: self.spans(clean, deadline, markdown), self.thresholds.settle_passes)
         removed: dict[str, int] = {}
         for span in spans:
             if span.label not in keep:

@@ -36,6 +36,9 @@ class Policy:
     penalty_cap_chars: int = 100  # a long link or image line costs no more than this many characters
     # with the learned model: the main block maximises (probability - bias) x min(length, cap)
     model_block_bias: float = 0.5
+    # Markdown input: a kept line with links in it reads less like prose to the model, so the main
+    # block asks for less (chosen by cross-validation on train, bench/model_cv.py)
+    model_block_bias_markdown: float = 0.4
     model_block_cap_chars: int = 400
 
     def weights(self) -> dict[str, float]:
@@ -58,6 +61,7 @@ class Proposals:
     # what ``quality`` holds: the heuristic's classes (smoothed here), the segment model's verdicts
     # (read in context already), or nothing judged (a page too short for context: only rules remove)
     context: str = "heuristic"
+    markdown: bool = False  # the input is Markdown (links written as [text](target))
 
 
 @dataclass(frozen=True)
@@ -201,10 +205,11 @@ def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
     return main_block(lengths * weights)
 
 
-def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy) -> tuple[int, int]:
+def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy, markdown: bool) -> tuple[int, int]:
     """The main block by the model's probabilities: likely prose adds, likely chaff subtracts."""
     probability = np.array([s.score if s.label == "content" else 1.0 - s.score for s in verdicts])
-    return main_block(block_gain(probability, lengths, policy.model_block_bias, policy.model_block_cap_chars))
+    bias = policy.model_block_bias_markdown if markdown else policy.model_block_bias
+    return main_block(block_gain(probability, lengths, bias, policy.model_block_cap_chars))
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
@@ -215,7 +220,7 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
     lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
     if p.context == "model":
-        start, end = _model_main_block(p.quality, lengths, policy)
+        start, end = _model_main_block(p.quality, lengths, policy, p.markdown)
     elif p.context == "none":
         start, end = 0, len(segments)
     else:

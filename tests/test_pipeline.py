@@ -131,3 +131,31 @@ def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> 
                     stop_hashes=engine.model_tagger.stop)
     with pytest.raises(RuntimeError, match="cannot clean a sample page"):
         broken.self_check()
+
+
+def test_pipeline_tells_markdown_input_by_its_links() -> None:
+    from service.pipeline import looks_like_markdown
+
+    assert looks_like_markdown("See [one](/a), [two](/b)\n![](x.png)")
+    assert not looks_like_markdown("See [one](/a) and [two](/b)")  # two links: could be anything
+    assert not looks_like_markdown("Plain text (with brackets] and parentheses) as innerText gives it.")
+
+
+def test_pipeline_check_pass_reads_the_clean_text_as_the_inputs_kind(engine: Engine, monkeypatch) -> None:
+    """The clean text of Markdown input has lost its link lines; it is still judged as Markdown."""
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
+             "asked whether the work could start before the winter.")
+    menu = ["[Home](/)", "[News](/news)", "[Sport](/sport)", "[Weather](/weather)"]
+    page = "\n".join(menu + [prose] * 20 + menu)
+    seen: list[tuple[bool, bool | None]] = []
+    spans = engine.spans
+
+    def recording(text, deadline=None, markdown=None):
+        seen.append((text.count("](") >= 3, markdown))
+        return spans(text, deadline, markdown)
+
+    monkeypatch.setattr(engine, "spans", recording)
+    result = engine.clean(page)
+    assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran on text without the links
+    assert seen[0] == (True, True) and all(markdown is True for _, markdown in seen)
+    assert any(not links for links, _ in seen[1:])

@@ -58,3 +58,22 @@ def test_resolve_without_context_only_rules_remove() -> None:
     # the same page judged by the heuristic loses the menu lines far from the prose
     heuristic = resolve(doc, _proposals(doc, ["good"] + ["bad"] * 5 + ["short"], [rule]), Policy()).decisions
     assert [d.label for d in heuristic][1:6] == ["boilerplate"] * 5
+
+
+def test_resolve_markdown_input_asks_less_of_the_main_block() -> None:
+    """Verdicts of 0.42 (prose lines with links in them) join the main block of Markdown input, not of text."""
+    probabilities = (0.9, 0.42, 0.42, 0.42, 0.42, 0.42, 0.6)
+    text = "\n".join(["a" * 300] + ["b" * 400] * 5 + ["c" * 100])
+    doc = Document(text, split_segments(text))
+    verdicts = [Span(s.start, s.end, "content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
+                     "model.good" if p >= 0.5 else "model.bad")
+                for s, p in zip(doc.segments, probabilities, strict=True)]
+
+    def rules(markdown: bool) -> list[str]:
+        proposals = Proposals(rules=[], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(), context="model", markdown=markdown)
+        policy = Policy(model_block_bias=0.5, model_block_bias_markdown=0.4)
+        return [d.rule for d in resolve(doc, proposals, policy).decisions]
+
+    assert rules(markdown=False) == ["model.good"] + ["resolve.outside_main_block"] * 6
+    assert rules(markdown=True) == ["model.good"] + ["model.bad"] * 5 + ["model.good"]
