@@ -117,10 +117,14 @@ class StopWordHashes:
 
 
 def _best_language(masks: np.ndarray, languages: int) -> int:
-    if not masks.any():
+    """The bit of the language whose list holds most of the words (distinct masks are few: count
+    each once, then unpack its bits)."""
+    hit = masks[masks != 0]
+    if not len(hit):
         return 0
-    bits = np.unpackbits(masks.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-    return 1 << int(np.argmax(bits.sum(axis=0)[:languages]))
+    distinct, count = np.unique(hit, return_counts=True)
+    bits = np.unpackbits(distinct.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")[:, :languages]
+    return 1 << int(np.argmax(count @ bits))
 
 
 def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray,
@@ -278,13 +282,19 @@ def _shift(x: np.ndarray, by: int, pad: float) -> np.ndarray:
     return out
 
 
-def _window_mean(x: np.ndarray, weight: np.ndarray, radius: int) -> np.ndarray:
+def _window_means(x: np.ndarray, weight: np.ndarray, radii: tuple[int, ...]) -> list[np.ndarray]:
+    """Weighted mean of ``x`` over the ``radius`` segments on either side, for each radius (one
+    prefix sum serves them all)."""
     n = len(x)
     cx = np.concatenate(([0.0], np.cumsum(x * weight)))
     cw = np.concatenate(([0.0], np.cumsum(weight)))
-    lo = np.maximum(np.arange(n) - radius, 0)
-    hi = np.minimum(np.arange(n) + radius + 1, n)
-    return (cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9)
+    idx = np.arange(n)
+    out = []
+    for radius in radii:
+        lo = np.maximum(idx - radius, 0)
+        hi = np.minimum(idx + radius + 1, n)
+        out.append((cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9))
+    return out
 
 
 def main_block(gain: np.ndarray) -> tuple[int, int]:
@@ -320,7 +330,8 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     for by in (1, 2, 3):
         cols += [_shift(logit, by, _EDGE), _shift(logit, -by, _EDGE)]
     cols += [_shift(log_chars, 1, 0.0), _shift(log_chars, -1, 0.0)]
-    cols += [_window_mean(logit, weight, r) for r in (2, 5, 10)]
+    near = dict(zip((2, 5, 10, 20, 40), _window_means(logit, weight, (2, 5, 10, 20, 40)), strict=True))
+    cols += [near[2], near[5], near[10]]
     prose = np.where(logit > 0, weight, 0.0)
     before = np.cumsum(prose) - prose
     total = max(float(prose.sum()), 1.0)
@@ -340,8 +351,8 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     after_prose = np.maximum.accumulate(logit > 1)
     cols += [np.maximum.accumulate(section & after_prose), np.cumsum(section) / (1 + section.sum())]
     ruled_any = (ruled > 0).astype(np.float64)
-    cols += [_window_mean(ruled_any, np.ones(n), r) for r in (3, 8)]
-    cols += _document_relative(logit, weight)
+    cols += _window_means(ruled_any, np.ones(n), (3, 8))
+    cols += _document_relative(logit, weight, near)
     return np.column_stack([np.column_stack(cols).astype(np.float64), rules, dense])
 
 
@@ -349,7 +360,7 @@ _STEPS = (-4.0, -2.0, 0.0, 2.0, 4.0)
 _STRONG = 3.0  # a first-stage log-odds this high is prose beyond doubt
 
 
-def _document_relative(logit: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
+def _document_relative(logit: np.ndarray, weight: np.ndarray, near: dict[int, np.ndarray]) -> list[np.ndarray]:
     """The verdict against the page's own verdicts: pages differ in how prose-like all their text is.
 
     Steps of the verdict and its local means let the linear second stage bend; the rank, the
@@ -357,13 +368,17 @@ def _document_relative(logit: np.ndarray, weight: np.ndarray) -> list[np.ndarray
     nearest sure prose place a segment within its page."""
     n = len(logit)
     cols: list[np.ndarray] = []
-    for values in (logit, _window_mean(logit, weight, 2), _window_mean(logit, weight, 5)):
+    for values in (logit, near[2], near[5]):
         cols += [(values > step).astype(np.float64) for step in _STEPS]
     prose = logit > 0
-    rank = np.argsort(np.argsort(logit, kind="stable"), kind="stable") / max(n - 1, 1)
-    cols += [rank, np.full(n, prose.mean()), np.full(n, np.log1p(max(float(weight[prose].sum()), 1.0))),
-             logit - np.median(logit), logit - logit.max()]
-    cols += [_window_mean(logit, weight, r) for r in (20, 40)]
+    order = np.argsort(logit, kind="stable")
+    rank = np.empty(n)
+    rank[order] = np.arange(n)  # the inverse permutation: each segment's place in the sorted order
+    ordered = logit[order]
+    median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    cols += [rank / max(n - 1, 1), np.full(n, prose.mean()),
+             np.full(n, np.log1p(max(float(weight[prose].sum()), 1.0))), logit - median, logit - ordered[-1]]
+    cols += [near[20], near[40]]
     idx = np.arange(n)
     strong = np.flatnonzero(logit > _STRONG)
     if len(strong):
