@@ -3,7 +3,7 @@
 
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
         [--folds 5] [--seed 0] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
-        [--min-leaf 40] [--policy key=value ...]
+        [--min-leaf 40] [--policy key=value ...] [--min-segments 16]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="only the first N train pages of each corpus")
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
+    ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
     args = ap.parse_args(argv)
 
     settings = Settings.from_env(model_path=Path("off"))
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                                  **{k: type(getattr(base.thresholds.policy, k))(v)
                                     for k, v in (kv.split("=", 1) for kv in args.policy)})
     thresholds = dataclasses.replace(base.thresholds, policy=policy)
+    if args.min_segments is not None:
+        thresholds = dataclasses.replace(thresholds, model_min_segments=args.min_segments)
     params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
 

@@ -12,6 +12,7 @@ repeat its value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,11 @@ class TreeEnsemble:
     def depth(self) -> int:
         return int(np.log2(self.features.shape[1] + 1))
 
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Node features (as indices), thresholds and leaves, flat: converted once, not per call."""
+        return self.features.ravel().astype(np.int64), self.thresholds.ravel(), self.leaves.ravel()
+
     @property
     def n_features(self) -> int:
         """How many columns the input needs (one more than the highest feature any node tests)."""
@@ -55,8 +61,8 @@ class TreeEnsemble:
         if n == 0:
             return np.zeros(0)
         columns = np.ascontiguousarray(x, dtype=np.float64).T.ravel()  # feature-major: one flat gather
-        features = self.features.ravel().astype(np.int64) * n
-        thresholds = self.thresholds.ravel()
+        features, thresholds, leaves = self._flat
+        features = features * n
         tree_offset = (np.arange(trees) * internal)[None, :]
         row = np.arange(n)[:, None]
         node = np.zeros((n, trees), dtype=np.int64)
@@ -64,7 +70,7 @@ class TreeEnsemble:
             at = tree_offset + node
             node = 2 * node + 1 + (columns[features[at] + row] > thresholds[at])
         leaf = node - internal + (np.arange(trees) * (internal + 1))[None, :]
-        return self.leaves.ravel()[leaf].sum(axis=1) + self.base
+        return leaves[leaf].sum(axis=1) + self.base
 
 
 def from_nodes(trees: list[dict[str, np.ndarray]], base: float) -> TreeEnsemble:
