@@ -11,30 +11,10 @@ import numpy as np
 
 from .document import Decision, Document, Span
 from .resolve import Resolution
+from .segment import blank_at, codepoints, segment_of_each_char
 
 _SEPARATOR = Decision("markup", 0.99, "segment_v1", "segment.cell_separator")
 _EMPTY = Decision("boilerplate", 1.0, "segment_v1", "segment.blank")
-_WHITESPACE = np.array([ord(c) for c in " \t\n\r\f\v\xa0\u2028\u2029\u200b\ufeff"], dtype=np.uint32)
-
-
-_BLANK_TABLE = np.zeros(0x10000, dtype=bool)  # every blank above is in the Basic Multilingual Plane
-_BLANK_TABLE[_WHITESPACE] = True
-
-
-def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _segment_of_each_char(doc: Document) -> np.ndarray:
-    """Index of the segment each character lies in, -1 between segments (a difference array:
-    segments are sorted and do not overlap)."""
-    n = len(doc.segments)
-    mark = np.zeros(len(doc.text) + 1, dtype=np.int64)
-    if n:
-        number = np.arange(1, n + 1)
-        np.add.at(mark, np.fromiter((s.start for s in doc.segments), dtype=np.int64, count=n), number)
-        np.add.at(mark, np.fromiter((s.end for s in doc.segments), dtype=np.int64, count=n), -number)
-    return np.cumsum(mark[:-1]) - 1
 
 
 def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
@@ -42,7 +22,9 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
     if not text:
         return ()
     owners: list[Decision] = list(resolution.decisions)
-    owner = _segment_of_each_char(doc)
+    n = len(doc.segments)
+    owner = segment_of_each_char(len(text), np.fromiter((s.start for s in doc.segments), dtype=np.int64, count=n),
+                                 np.fromiter((s.end for s in doc.segments), dtype=np.int64, count=n))
     for span in resolution.inline:
         owner[span.start:span.end] = len(owners)
         owners.append(Decision(span.label, span.score, span.tagger, span.rule))
@@ -51,8 +33,7 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
 
     gap = owner < 0
     if gap.any():
-        codes = _codepoints(text)
-        blank = _BLANK_TABLE[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+        blank = blank_at(codepoints(text))
         separator = gap & ~blank
         if separator.any():
             owner[separator] = len(owners)

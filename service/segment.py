@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from .document import Segment
 
 _LINE = re.compile(r"[^\n]+")
@@ -18,6 +20,29 @@ _LINE = re.compile(r"[^\n]+")
 # no pipe after it is scanned once, not once per position.
 _INNER_PIPE = re.compile(r"(?:(?<![ \t\xa0])[ \t\xa0]*+|(?<=[ \t\xa0]))\|+[ \t\xa0]*+")
 _BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
+_BLANK_TABLE = np.zeros(0x10000, dtype=bool)  # every blank (and the newline) is in the Basic Multilingual Plane
+_BLANK_TABLE[[ord(c) for c in _BLANK + "\n"]] = True
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The text's code points, one uint32 per character (lone surrogates included): offsets hold."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def blank_at(codes: np.ndarray) -> np.ndarray:
+    """Which code points are blanks or newlines (what trimming removes and segments never hold)."""
+    return _BLANK_TABLE[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+
+
+def segment_of_each_char(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the segment each of ``size`` characters lies in, -1 between segments (a difference
+    array: segments are sorted and do not overlap)."""
+    n = len(starts)
+    mark = np.zeros(size + 1, dtype=np.int64)
+    if n:
+        np.add.at(mark, starts, np.arange(1, n + 1))
+        np.add.at(mark, ends, -np.arange(1, n + 1))
+    return np.cumsum(mark[:-1]) - 1
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

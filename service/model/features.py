@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..segment import blank_at, codepoints, segment_of_each_char
+
 FEATURE_VERSION = 2
 HASH_BITS = 18
 # standardised features are clipped to this many deviations: a page unlike the training pages
@@ -35,8 +37,6 @@ _SALT_LAST = np.uint64(0xC13FA9A902A6328F)
 _WORD_TABLE = np.frombuffer(
     _NOT_WORD.sub("\0", "".join(map(chr, range(0xD800))) + "\0" * 0x800 + "".join(map(chr, range(0xE000, 0x10000))))
     .encode("utf-32-le"), dtype=np.uint32) != 0
-_SPACE_TABLE = np.zeros(0x10000, dtype=bool)
-_SPACE_TABLE[[ord(c) for c in " \t\n\r\f\v\xa0\u2028\u2029\u200b\ufeff"]] = True
 _TERMINAL = np.array([ord(c) for c in ".!?…\"”’»)"], dtype=np.uint32)
 _BULLETS = np.array([ord(c) for c in "-*•·–—>+"], dtype=np.uint32)
 
@@ -46,10 +46,6 @@ DENSE_NAMES: tuple[str, ...] = (
     "position", "char_position", "starts_bullet", "starts_heading", "is_cell", "repeated", "log_doc_chars",
     "doc_share", "known_language", "one_word", "starts_lower", "first_line_overlap", "starts_digit",
 )
-
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _hash_mix(h: np.ndarray) -> np.ndarray:
@@ -62,7 +58,7 @@ def word_hashes(words: list[str]) -> np.ndarray:
     if not words:
         return np.zeros(0, dtype=np.uint64)
     text = " ".join(words)
-    codes = _codes(text).astype(np.uint64)
+    codes = codepoints(text).astype(np.uint64)
     lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
     return _run_hashes(codes, starts, lengths)
@@ -134,22 +130,17 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     if n == 0:
         return SegmentFeatures(np.zeros((0, len(DENSE_NAMES))), *(np.zeros(0, dtype=t) for t in (np.int64, np.int64,
                                                                                                    np.float64)))
-    codes = _codes(text)
+    codes = codepoints(text)
     lower = text.lower()
-    lcodes = _codes(lower) if len(lower) == size else codes
-    # segment of each character (-1 between segments), by a difference array
-    mark = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(mark, starts, np.arange(1, n + 1))
-    np.add.at(mark, ends, -np.arange(1, n + 1))
-    char_segment = np.cumsum(mark[:-1]) - 1
+    lcodes = codepoints(lower) if len(lower) == size else codes
+    char_segment = segment_of_each_char(size, starts, ends)
 
     inside = char_segment >= 0
+    is_space = blank_at(codes)
     if codes.max(initial=0) < 0x10000:
         word_char = _WORD_TABLE[codes]
-        is_space = _SPACE_TABLE[codes]
     else:  # astral code points (emoji, rare scripts): the regex decides
-        word_char = np.frombuffer(_NOT_WORD.sub("\0", text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
-        is_space = _SPACE_TABLE[np.minimum(codes, 0xFFFF)] & (codes < 0x10000)
+        word_char = codepoints(_NOT_WORD.sub("\0", text)) != 0
     word_char &= inside
     # visible characters: Markdown link targets and images are syntax, anchors are link text
     syntax = np.zeros(size, dtype=bool)
