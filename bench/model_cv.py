@@ -3,7 +3,7 @@
 
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
         [--folds 5] [--seed 0] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
-        [--min-leaf 40] [--policy key=value ...] [--min-segments 16]
+        [--min-leaf 40] [--policy key=value ...] [--min-segments 16] [--dump spans.jsonl]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import statistics
 import sys
 import time
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
     ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
+    ap.add_argument("--dump", type=Path, help="write each page's out-of-fold spans and scores here (JSON lines)")
     args = ap.parse_args(argv)
 
     settings = Settings.from_env(model_path=Path("off"))
@@ -95,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     page_fold = {ex.page: f for ex, f in zip(examples, folds, strict=True)}
     scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     worst: dict[tuple[str, str], list[tuple[float, float | None, float | None, str]]] = {}
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for k in range(args.folds):
         model = assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)),
                                params, args.seed, {"name": f"cv_fold_{k}"})
@@ -103,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
             if page_fold.get(rec["id"]) != k:
                 continue
             for view in VIEWS:
-                p, r = doc_scores(rec["gold"], engine.clean(rec["views"].get(view) or "").text)
+                result = engine.clean(rec["views"].get(view) or "")
+                p, r = doc_scores(rec["gold"], result.text)
+                if dump:
+                    dump.write(json.dumps({"corpus": corpus, "id": rec["id"], "view": view, "p": p, "r": r,
+                                           "spans": [dataclasses.astuple(s) for s in result.spans]}) + "\n")
                 worst.setdefault((corpus, view), []).append((min(p or 0, r or 0), p, r, rec["id"]))
                 ps, rs = scores.setdefault((corpus, view), ([], []))
                 if p is not None:
@@ -111,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 if r is not None:
                     rs.append(r)
         _log(f"  fold {k + 1}/{args.folds} evaluated")
+    if dump:
+        dump.close()
     _log(f"fitted and evaluated in {time.perf_counter() - t0:.0f} s")
     for (corpus, view), (ps, rs) in sorted(scores.items()):
         f1, p, r = _f1(ps, rs)

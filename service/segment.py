@@ -14,12 +14,14 @@ import numpy as np
 
 from .document import Segment
 
-_LINE = re.compile(r"[^\n]+")
 # An inner pipe: blanks, one or more pipes, blanks, with text on both sides. A match starts only
 # where a run of blanks (or the pipes) starts and never gives back, so a long run of blanks with
 # no pipe after it is scanned once, not once per position.
 _INNER_PIPE = re.compile(r"(?:(?<![ \t\xa0])[ \t\xa0]*+|(?<=[ \t\xa0]))\|+[ \t\xa0]*+")
 _BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
+# a line with its blanks trimmed: from its first solid character to its last (the greedy run
+# gives back only the trailing blanks)
+_TRIMMED_LINE = re.compile(f"[^\\n{_BLANK}](?:[^\\n]*[^\\n{_BLANK}])?")
 _BLANK_TABLE = np.zeros(0x10000, dtype=bool)  # every blank (and the newline) is in the Basic Multilingual Plane
 _BLANK_TABLE[[ord(c) for c in _BLANK + "\n"]] = True
 
@@ -54,13 +56,24 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, start + lead + len(stripped)
 
 
+def _line_numbers(text: str, starts: list[int]) -> list[int]:
+    """For each offset, the index of its line among the lines that hold any character (blank
+    lines of zero length do not count)."""
+    newlines = np.flatnonzero(codepoints(text) == 10)
+    line_start = np.concatenate(([0], newlines + 1))
+    line_end = np.concatenate((newlines, [len(text)]))
+    rank = np.cumsum(line_end > line_start) - 1
+    return rank[np.searchsorted(newlines, starts)].tolist()
+
+
 def split_segments(text: str) -> list[Segment]:
     """Segments in input order; whitespace-only lines yield none."""
+    bounds = [m.span() for m in _TRIMMED_LINE.finditer(text)]
+    if not bounds:
+        return []
+    line_numbers = _line_numbers(text, [start for start, _ in bounds])
     segments: list[Segment] = []
-    for line_no, match in enumerate(_LINE.finditer(text)):
-        start, end = _trimmed(text, match.start(), match.end())
-        if start == end:
-            continue
+    for (start, end), line_no in zip(bounds, line_numbers, strict=True):
         if "|" not in text[start:end]:
             segments.append(Segment(start, end, line_no))
             continue

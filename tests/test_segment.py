@@ -1,3 +1,6 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from service.document import Segment
 from service.segment import sentence_at, split_segments
 
@@ -37,3 +40,30 @@ def test_segment_sentence_at_finds_the_sentence_around_a_position() -> None:
     assert text[start:end] == "© 2019 Example Inc."
     start, end = sentence_at(text, segment, text.index("Last"))
     assert text[start:end] == "Last one"
+
+
+def _line_by_line(text: str) -> list[tuple[int, int, int]]:
+    """The plain definition, without pipes: each line that holds anything, trimmed of blanks;
+    lines are numbered among the lines of one character or more."""
+    blank = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
+    out, offset, number = [], 0, 0
+    for line in text.split("\n"):
+        if line:
+            stripped = line.strip(blank)
+            if stripped:
+                lead = len(line) - len(line.lstrip(blank))
+                out.append((offset + lead, offset + lead + len(stripped), number))
+            number += 1
+        offset += len(line) + 1
+    return out
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\xa0\u200b\ufeffé😀")), max_size=80))
+def test_segment_equals_the_line_by_line_definition(text: str) -> None:
+    assert [(s.start, s.end, s.line) for s in split_segments(text)] == _line_by_line(text)
+
+
+def test_segment_long_blank_runs_are_scanned_in_linear_time() -> None:
+    text = ("x" + " " * 200_000 + "\n") * 5 + " " * 1_000_000
+    segments = split_segments(text)
+    assert [text[s.start:s.end] for s in segments] == ["x"] * 5

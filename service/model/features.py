@@ -157,7 +157,9 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     word_char &= ~syntax
 
     def per_segment(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(char_segment[mask & (char_segment >= 0)], minlength=n)[:n].astype(np.float64)
+        """How many characters of each segment ``mask`` marks (a prefix sum read at the bounds)."""
+        total = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+        return (total[ends] - total[starts]).astype(np.float64)
 
     visible = per_segment(~syntax & ~is_space)
     digits = (codes >= 48) & (codes <= 57)
