@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
     ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
+    ap.add_argument("--threshold", type=float, help="probability from which the model keeps a segment")
     ap.add_argument("--dump", type=Path, help="write each page's out-of-fold spans and scores here (JSON lines)")
     args = ap.parse_args(argv)
 
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                                  **{k: type(getattr(base.thresholds.policy, k))(v)
                                     for k, v in (kv.split("=", 1) for kv in args.policy)})
     thresholds = dataclasses.replace(base.thresholds, policy=policy)
+    if args.threshold is not None:
+        thresholds = dataclasses.replace(thresholds, model_threshold=args.threshold)
     if args.min_segments is not None:
         thresholds = dataclasses.replace(thresholds, model_min_segments=args.min_segments)
     params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)

@@ -46,6 +46,7 @@ class Thresholds:
     repetition: dict
     title: dict
     model_min_segments: int = 16
+    model_threshold: float = 0.5
     settle_passes: int = 4
 
     @classmethod
@@ -58,6 +59,7 @@ class Thresholds:
                 repetition=dict(raw.get("repetition", {})),
                 title=dict(raw.get("title", {})),
                 model_min_segments=int(raw.get("model", {}).get("min_segments", cls.model_min_segments)),
+                model_threshold=float(raw.get("model", {}).get("threshold", cls.model_threshold)),
                 settle_passes=int(raw.get("settle", {}).get("passes", cls.settle_passes)),
             )
         except (OSError, yaml.YAMLError, TypeError) as exc:
@@ -80,7 +82,7 @@ class Engine:
         self.unjudged = UnjudgedTagger(stop, thresholds.quality)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
-        self.model_tagger = ModelTagger(model, stop_hashes) if model is not None and stop_hashes is not None else None
+        self.model_tagger = ModelTagger(model, stop_hashes, thresholds.model_threshold) if model is not None and stop_hashes is not None else None
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
                         "model": model.version if model is not None else None}
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from service.config import Settings
-from service.document import LABEL_SET
+from service.document import LABEL_SET, Document
 from service.model.trees import TreeEnsemble
 from service.pipeline import Engine
+from service.segment import split_segments
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
          "would vote on the proposal before the end of the month if the numbers were ready.")
@@ -159,3 +160,22 @@ def test_pipeline_check_pass_reads_the_clean_text_as_the_inputs_kind(engine: Eng
     assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran on text without the links
     assert seen[0] == (True, True) and all(markdown is True for _, markdown in seen)
     assert any(not links for links, _ in seen[1:])
+
+
+def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine: Engine) -> None:
+    """The model's content threshold comes from thresholds.yaml; a segment below it is boilerplate,
+    whatever the threshold, and its score stays the model's own probability."""
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and "
+             "residents asked whether the work could start before the winter.")
+    page = "\n".join(["Home", "News", prose, "Advertisement", prose, "Share"] * 4)
+    doc = Document(page, split_segments(page))
+    probability = 1.0 / (1.0 + np.exp(-engine.model_tagger.logits(doc, [])))
+    seen = set()
+    for threshold in (0.05, 0.5, 0.95):
+        strict = Engine(engine.rules, engine.quality.stop, dataclasses.replace(engine.thresholds,
+                        model_threshold=threshold), model=engine.model, stop_hashes=engine.model_tagger.stop)
+        spans = strict.model_tagger.tag(doc, [])
+        assert [s.label == "content" for s in spans] == (probability >= threshold).tolist()
+        assert [s.score if s.label == "content" else 1 - s.score for s in spans] == pytest.approx(probability, abs=1e-4)
+        seen.add(tuple(s.label for s in spans))
+    assert len(seen) == 3  # the sample page's verdicts lie on both sides of each threshold

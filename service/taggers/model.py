@@ -25,10 +25,11 @@ def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tupl
 
 
 class ModelTagger:
-    def __init__(self, model: SegmentModel, stop: StopWordHashes) -> None:
+    def __init__(self, model: SegmentModel, stop: StopWordHashes, threshold: float = 0.5) -> None:
         self.model = model
         self.stop = stop
         self.name = model.name
+        self.threshold = threshold  # probability from which a segment counts as content
 
     def logits(self, doc: Document, rule_spans: list[Span]) -> np.ndarray:
         if not doc.segments:
@@ -40,7 +41,7 @@ class ModelTagger:
         probability = 1.0 / (1.0 + np.exp(-logits))
         spans = []
         for seg, p in zip(doc.segments, probability.tolist(), strict=True):
-            if p >= 0.5:
+            if p >= self.threshold:
                 spans.append(Span(seg.start, seg.end, "content", round(p, 4), self.name, "model.good"))
             else:
                 spans.append(Span(seg.start, seg.end, "boilerplate", round(1 - p, 4), self.name, "model.bad"))
