@@ -46,7 +46,7 @@ class Thresholds:
     repetition: dict
     title: dict
     model_min_segments: int = 16
-    model_threshold: float = 0.5
+    model_threshold: float = 0.3
     settle_passes: int = 4
 
     @classmethod

@@ -116,6 +116,8 @@ def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     shipped = Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml")
     assert shipped.quality == QualityThresholds()
     assert shipped.policy == Policy()
+    assert (shipped.model_min_segments, shipped.model_threshold) == (Thresholds.model_min_segments,
+                                                                     Thresholds.model_threshold)
 
 
 def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:
