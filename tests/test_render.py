@@ -44,3 +44,11 @@ def test_render_respects_the_keep_set() -> None:
     spans = _spans(text, [("Title\n", "title"), ("Body.", "content")])
     assert render(text, spans, frozenset({"content"})) == "Body."
     assert render(text, spans, frozenset()) == ""
+
+
+def test_render_no_space_where_punctuation_closes_or_opens_around_a_cut() -> None:
+    text = "says _The Times_. (_Reuters_) word![](x.png)word"
+    spans = _spans(text, [("says ", "content"), ("_", "markup"), ("The Times", "content"), ("_", "markup"),
+                          (". (", "content"), ("_", "markup"), ("Reuters", "content"), ("_", "markup"),
+                          (") word", "content"), ("![](x.png)", "image"), ("word", "content")])
+    assert render(text, spans, KEEP) == "says The Times. (Reuters) word word"
