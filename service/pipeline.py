@@ -82,7 +82,9 @@ class Engine:
         self.unjudged = UnjudgedTagger(stop, thresholds.quality)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
-        self.model_tagger = ModelTagger(model, stop_hashes, thresholds.model_threshold) if model is not None and stop_hashes is not None else None
+        self.model_tagger = None
+        if model is not None and stop_hashes is not None:
+            self.model_tagger = ModelTagger(model, stop_hashes, thresholds.model_threshold)
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
                         "model": model.version if model is not None else None}
 

@@ -48,6 +48,19 @@ def test_title_is_the_first_headline_shaped_line() -> None:
     assert tagger.tag(_doc("![]() |\nBody.")) == []
 
 
+def test_title_with_the_sites_name_is_the_page_title_element_not_the_headline() -> None:
+    """html-text and innerText of a whole document start with <title>: "Headline - Site"."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    for first in ("Putin meets Kim in Beijing - WSJ", "Putin meets Kim in Beijing – CBS Detroit",
+                  "Putin meets Kim in Beijing | TheHill"):
+        spans = tagger.tag(_doc(first + "\nBody."))
+        assert [(s.label, s.rule) for s in spans] == [("boilerplate", "title.page_title")], first
+    # a dash inside the headline, or a name too long to be a site's, leaves a headline
+    for first in ("Anti-drug campaign doubles down in South Dakota",
+                  "Officials say the bridge - closed since May - reopens on Tuesday after repairs"):
+        assert [s.rule for s in tagger.tag(_doc(first + "\nBody."))] == ["title.first_line"], first
+
+
 def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists() -> None:
     text = "Home\n\n* [Sport](https://x.y/s)\nOne short paragraph.\n| |"
     doc = Document(text, split_segments(text))

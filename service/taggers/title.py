@@ -1,4 +1,10 @@
-"""The headline: the first segment of the document, when it is shaped like one."""
+"""The headline: the first segment of the document, when it is shaped like one.
+
+A first line that ends in the site's name after a separator ("Headline - WSJ", "Headline |
+TheHill", whose cells the segmenter has cut apart) is the page's <title> element, which text
+extractors (html-text, innerText of the whole document) put first: page metadata, not something
+the page shows. It is labelled boilerplate; the article's own headline, where the page shows it,
+is judged where it stands."""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from ..document import Document, Span
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?:;,]\s*$")
 _MARKUP = re.compile(r"[\[\]()!|<>{}]|https?://")
+# " - Site Name" at the end: a separator between blanks, then a name of one to four words that
+# starts like a name (not a lower-case word: "the bridge - closed since May - reopens ..." is prose)
+_SITE_SUFFIX = re.compile(r"\s[-|–—·•]\s+(?=[^\s\W_a-z])[^-|–—·•\s]+(?:\s[^-|–—·•\s]+){0,3}$")
 
 
 class TitleTagger:
@@ -26,11 +35,17 @@ class TitleTagger:
         seg = doc.segments[0]
         piece = doc.text[seg.start:seg.end].lstrip("# ")
         words = len(_WORD.findall(piece))
+        site = _SITE_SUFFIX.search(piece)
+        headline = piece[:site.start()] if site else piece
+        # "Headline | Site": the segmenter has cut the line into cells already
+        in_cells = len(doc.segments) > 1 and doc.segments[1].line == seg.line
         if (
             len(piece) > self.max_chars
             or not self.min_words <= words <= self.max_words
             or _SENTENCE_END.search(piece)
-            or _MARKUP.search(piece)
+            or _MARKUP.search(headline)
         ):
             return []
+        if site or in_cells:
+            return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title")]
         return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line")]
