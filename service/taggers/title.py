@@ -34,17 +34,13 @@ class TitleTagger:
             return []
         seg = doc.segments[0]
         piece = doc.text[seg.start:seg.end].lstrip("# ")
-        words = len(_WORD.findall(piece))
+        if len(piece) > self.max_chars or not self.min_words <= len(_WORD.findall(piece)) <= self.max_words:
+            return []
         site = _SITE_SUFFIX.search(piece)
         headline = piece[:site.start()] if site else piece
         # "Headline | Site": the segmenter has cut the line into cells already
         in_cells = len(doc.segments) > 1 and doc.segments[1].line == seg.line
-        if (
-            len(piece) > self.max_chars
-            or not self.min_words <= words <= self.max_words
-            or _SENTENCE_END.search(piece)
-            or _MARKUP.search(headline)
-        ):
+        if _SENTENCE_END.search(piece) or _MARKUP.search(headline):
             return []
         if site or in_cells:
             return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title")]
