@@ -25,7 +25,7 @@ def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tupl
 
 
 class ModelTagger:
-    def __init__(self, model: SegmentModel, stop: StopWordHashes, threshold: float = 0.3) -> None:
+    def __init__(self, model: SegmentModel, stop: StopWordHashes, threshold: float) -> None:
         self.model = model
         self.stop = stop
         self.name = model.name
