@@ -49,6 +49,10 @@ class Thresholds:
     model_threshold: float = 0.3
     settle_passes: int = 4
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.model_threshold < 1.0:
+            raise ValueError(f"model.threshold must lie between 0 and 1, not {self.model_threshold}")
+
     @classmethod
     def load(cls, path: Path) -> Thresholds:
         try:
@@ -62,7 +66,7 @@ class Thresholds:
                 model_threshold=float(raw.get("model", {}).get("threshold", cls.model_threshold)),
                 settle_passes=int(raw.get("settle", {}).get("passes", cls.settle_passes)),
             )
-        except (OSError, yaml.YAMLError, TypeError) as exc:
+        except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
             raise RuleError(f"{path}: invalid thresholds: {exc}") from None
 
 

@@ -181,3 +181,17 @@ def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine
         assert [s.score if s.label == "content" else 1 - s.score for s in spans] == pytest.approx(probability, abs=1e-4)
         seen.add(tuple(s.label for s in spans))
     assert len(seen) == 3  # the sample page's verdicts lie on both sides of each threshold
+
+
+@pytest.mark.parametrize("value", ["1.5", "0", "not a number"])
+def test_pipeline_thresholds_refuse_a_model_threshold_outside_0_1(tmp_path, value: str) -> None:
+    from service.config import DEFAULT_RULES_DIR
+    from service.pipeline import Thresholds
+    from service.rules import RuleError
+
+    shipped = (DEFAULT_RULES_DIR / "settings" / "thresholds.yaml").read_text(encoding="utf-8")
+    assert "  threshold: 0.3\n" in shipped
+    bad = tmp_path / "thresholds.yaml"
+    bad.write_text(shipped.replace("  threshold: 0.3\n", f"  threshold: {value}\n"), encoding="utf-8")
+    with pytest.raises(RuleError, match="invalid thresholds"):
+        Thresholds.load(bad)
