@@ -39,6 +39,8 @@ class Rule:
     description: str
     scope: str
     pattern: str  # the compiled RE2 source (one line at a time: never matches a newline)
+    phrases: tuple[str, ...]  # as written in the pack (the matcher looks whole-line phrases up)
+    patterns: tuple[str, ...]
     prefilter: str | None  # RE2 source run case-sensitively over the lower-cased text (None: needs case)
     languages: tuple[str, ...]
     score: float
@@ -46,6 +48,7 @@ class Rule:
     opens_block: bool  # the label runs on over what follows until prose resumes (a paywall offer)
     opens_section: bool  # once the article has begun, the label runs on to its end (comments)
     inline: bool  # the span is the match (or its groups), not the segment around it
+    case_sensitive: bool  # capitals are the point (a dateline): matched as written
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
     pack: str
@@ -69,9 +72,9 @@ class Hit:
     parts: tuple[tuple[int, int], ...] = ()
 
 
-def _options() -> re2.Options:
+def _options(case_sensitive: bool = False) -> re2.Options:
     opts = re2.Options()
-    opts.case_sensitive = False
+    opts.case_sensitive = case_sensitive
     opts.never_nl = True
     opts.max_mem = _MAX_MEM
     return opts
@@ -96,6 +99,16 @@ def _rule_source(scope: str, alternatives: list[str], inline: bool) -> str:
     return rf"(?m)(?:^|{_NOT_WORD}){body}(?:$|{_NOT_WORD})"
 
 
+def _prefilter_source(phrases: list[str] | tuple[str, ...], patterns: list[str] | tuple[str, ...]) -> str | None:
+    """The bare lower-cased phrases and patterns, for the case-sensitive set over lower-cased text.
+
+    None when a pattern holds line anchors: they make the combined set's DFA grow sharply with
+    every phrase added, so such rules go through the small case-insensitive set instead."""
+    if any("^" in p.replace("[^", "") or "$" in p for p in patterns):
+        return None
+    return "(?m)" + "|".join([_phrase_source(p.lower()) for p in phrases] + [f"(?:{p})" for p in patterns])
+
+
 def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
     where = f"{pack}: rule {raw.get('id', '?')!r}"
     if not isinstance(raw, dict):
@@ -118,20 +131,16 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         raise RuleError(f"{where}: needs phrases or patterns")
     if not all(isinstance(p, str) for p in [*phrases, *patterns]):
         raise RuleError(f"{where}: phrases and patterns must be strings")
-    alternatives = [_phrase_source(p) for p in phrases] + [f"(?:{p})" for p in patterns]
+    alternatives = [_phrase_source(p) for p in phrases] + [f"(?:{p})" for p in patterns]  # as _alternatives
     inline = bool(raw.get("inline", defaults.get("inline", False)))
     source = _rule_source(scope, alternatives, inline)
     # prefiltered by the bare lower-cased phrases and patterns (patterns are written in lower
     # case, which the examples test through this very path)
     case_sensitive = bool(raw.get("case_sensitive", defaults.get("case_sensitive", False)))
     # (bare: the scope wrappers' Unicode classes, repeated per rule, are what blows up a DFA)
-    # line anchors in a pattern make the combined set's DFA grow sharply with every phrase added:
-    # such rules go through the small case-insensitive set instead (same hits)
-    anchored = any("^" in p.replace("[^", "") or "$" in p for p in patterns)
-    prefilter = None if case_sensitive or anchored else "(?m)" + "|".join(
-        [_phrase_source(p.lower()) for p in phrases] + [f"(?:{p})" for p in patterns])
+    prefilter = None if case_sensitive else _prefilter_source(phrases, patterns)
     try:
-        re2.compile(source, _options())
+        re2.compile(source, _options(case_sensitive))
     except re2.error as exc:
         raise RuleError(f"{where}: pattern does not compile under RE2: {exc}") from None
     examples = raw.get("examples") or {}
@@ -149,6 +158,8 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         description=str(raw.get("description", "")),
         scope=scope,
         pattern=source,
+        phrases=tuple(phrases),
+        patterns=tuple(patterns),
         prefilter=prefilter,
         languages=tuple(raw.get("languages", defaults.get("languages", ["*"]))),
         score=score,
@@ -156,36 +167,84 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         opens_block=bool(raw.get("opens_block", defaults.get("opens_block", False))),
         opens_section=bool(raw.get("opens_section", defaults.get("opens_section", False))),
         inline=inline,
+        case_sensitive=case_sensitive,
         match_examples=match_examples,
         no_match_examples=no_match_examples,
         pack=pack,
     )
 
 
-class _Matcher:
-    """Finds which rules occur in a text in two passes of RE2 sets, then locates only those.
+def _lower(text: str, encoded: bytes) -> bytes:
+    """The lower-cased UTF-8 bytes (for ASCII text bytes.lower() is str.lower(), without a second
+    encoding)."""
+    return encoded.lower() if len(encoded) == len(text) else text.lower().encode("utf-8", "surrogatepass")
 
-    Rules are prefiltered by one case-sensitive set over the lower-cased text (phrase rules by
-    their bare phrases: a small DFA; case folding every rule in one case-insensitive set made
-    the DFA thrash, ~4x slower); the few rules that need case go through a case-insensitive set
-    of their own. Each candidate is then confirmed and located by its exact pattern.
+
+def _lower_bytes(encoded: bytes) -> bytes:
+    return encoded.lower() if encoded.isascii() else _lower(encoded.decode("utf-8", "surrogatepass"), encoded)
+
+
+def _alternatives(rule: Rule) -> list[str]:
+    """The rule's phrases and patterns as RE2 alternatives (what its scope wraps)."""
+    return [_phrase_source(p) for p in rule.phrases] + [f"(?:{p})" for p in rule.patterns]
+
+
+@dataclass(frozen=True)
+class _ScopeGroup:
+    """The rules of one scope, found together: one pattern of all their alternatives flags the
+    lines where any of them occurs; only those lines are asked which rules they hold."""
+
+    finder: object  # compiled: every member's alternatives inside the scope's edges
+    whole_line: bool  # line scope: a member's match is the whole line, so the set alone names them
+    prefilters: object  # RE2 set naming the members a flagged line may hold (None: no member has one)
+    prefiltered: tuple[int, ...]  # rule indices, in the set's order
+    unfiltered: tuple[int, ...]  # rules without a prefilter: tried on every flagged line
+
+
+class _Matcher:
+    """Finds every rule's occurrences in a few linear RE2 passes, then locates only those.
+
+    Rules that are case-insensitive and not inline are grouped by scope. One pattern per scope,
+    every member's alternatives between the scope's edges, finds the lines where any member
+    occurs (a single leftmost-first DFA stays small, where a set of the members' own patterns
+    would blow up); on each such line a set of bare lower-cased phrases names the candidates, and
+    each candidate's own pattern locates it. The other rules are prefiltered by one
+    case-sensitive set over the lower-cased text (bare phrases: a small DFA) and a
+    case-insensitive set for those that need case or hold line anchors; each candidate is then
+    located in the whole text by its exact pattern.
     """
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = tuple(rules)
-        self.compiled = tuple(re2.compile(r.pattern, _options()) for r in rules)
-        self.literal_index = [i for i, r in enumerate(rules) if r.prefilter]
-        self.pattern_index = [i for i, r in enumerate(rules) if not r.prefilter]
-        exact = _options()
-        exact.case_sensitive = True
+        self.compiled = tuple(re2.compile(r.pattern, _options(r.case_sensitive)) for r in rules)
+        exact = _options(case_sensitive=True)
+        grouped = [i for i, r in enumerate(rules) if not r.inline and not r.case_sensitive]
+        self.groups = []
+        for scope in SCOPES:
+            members = tuple(i for i in grouped if rules[i].scope == scope)
+            if not members:
+                continue
+            finder = re2.compile(_rule_source(scope, [a for i in members for a in _alternatives(rules[i])], False),
+                                 _options())
+            if scope == "line":  # each member's own pattern, matched against the whole line
+                group = _ScopeGroup(finder, True, self._set([rules[i].pattern for i in members], _options(),
+                                                            whole=True), members, ())
+            else:  # bare phrases name candidates; each candidate's pattern then locates itself
+                prefiltered = tuple(i for i in members if rules[i].prefilter)
+                group = _ScopeGroup(finder, False, self._set([rules[i].prefilter for i in prefiltered], exact),
+                                    prefiltered, tuple(i for i in members if not rules[i].prefilter))
+            self.groups.append(group)
+        searched = [i for i, r in enumerate(rules) if r.inline or r.case_sensitive]
+        self.literal_index = [i for i in searched if rules[i].prefilter]
+        self.pattern_index = [i for i in searched if not rules[i].prefilter]
         self.literal_set = self._set([rules[i].prefilter for i in self.literal_index], exact)
         self.pattern_set = self._set([rules[i].pattern for i in self.pattern_index], _options())
 
     @staticmethod
-    def _set(sources: list[str], options: re2.Options):
+    def _set(sources: list[str], options: re2.Options, whole: bool = False):
         if not sources:
             return None
-        compiled = re2.Set.SearchSet(options)
+        compiled = (re2.Set.FullMatchSet if whole else re2.Set.SearchSet)(options)
         for source in sources:
             compiled.Add(source)
         try:
@@ -195,17 +254,40 @@ class _Matcher:
         return compiled
 
     def candidates(self, text: str, encoded: bytes) -> list[int]:
+        """Which rules searched in the whole text (inline, case-sensitive) may occur in it."""
         found: set[int] = set()
         if self.literal_set is not None:
-            # for ASCII text bytes.lower() is str.lower(), without a second encoding
-            lower = encoded.lower() if len(encoded) == len(text) else text.lower().encode("utf-8", "surrogatepass")
-            found.update(self.literal_index[i] for i in self.literal_set.Match(lower) or ())
+            found.update(self.literal_index[i] for i in self.literal_set.Match(_lower(text, encoded)) or ())
         if self.pattern_set is not None:
             found.update(self.pattern_index[i] for i in self.pattern_set.Match(encoded) or ())
         return sorted(found)
 
+    def _grouped_hits(self, group: _ScopeGroup, encoded: bytes) -> list[tuple[int, int, int, tuple]]:
+        """(rule index, start, end, parts) in bytes of the group's rules, found line by flagged line."""
+        lines = {}  # flagged lines, start -> end, in order
+        for m in group.finder.finditer(encoded):
+            start = encoded.rfind(b"\n", 0, m.start()) + 1
+            if start not in lines:
+                end = encoded.find(b"\n", m.end())
+                lines[start] = end if end >= 0 else len(encoded)
+        found = []
+        if group.whole_line:
+            for start, end in lines.items():
+                found += [(group.prefiltered[k], start, end, ()) for k in group.prefilters.Match(encoded[start:end])]
+            return found
+        for start, end in lines.items():
+            line = encoded[start:end]
+            named = group.prefilters.Match(_lower_bytes(line)) or () if group.prefilters is not None else ()
+            for index in (*(group.prefiltered[k] for k in named), *group.unfiltered):
+                pattern = self.compiled[index]
+                groups = range(1, pattern.groups + 1)
+                for m in pattern.finditer(line):
+                    parts = tuple((start + m.start(g), start + m.end(g)) for g in groups if m.start(g) >= 0)
+                    found.append((index, start + m.start(), start + m.end(), parts))
+        return found
+
     def hits(self, text: str) -> list[Hit]:
-        """Every occurrence of every rule, in character offsets.
+        """Every occurrence of every rule, in character offsets, by rule and then position.
 
         Matching runs on the UTF-8 bytes, encoded once: the re2 wrapper would otherwise
         re-encode the text for each rule and convert each offset with a Python call. Byte
@@ -214,25 +296,32 @@ class _Matcher:
         if not self.rules or not text:
             return []
         encoded = text.encode("utf-8", "surrogatepass")
-        found: list[tuple[Rule, int, int, tuple[tuple[int, int], ...]]] = []
+        found: list[tuple[int, int, int, tuple[tuple[int, int], ...]]] = []
+        for group in self.groups:
+            found += self._grouped_hits(group, encoded)
         for index in self.candidates(text, encoded):
-            rule, pattern = self.rules[index], self.compiled[index]
+            pattern = self.compiled[index]
             groups = range(1, pattern.groups + 1)
             for m in pattern.finditer(encoded):
-                found.append((rule, *m.span(), tuple(m.span(g) for g in groups if m.start(g) >= 0)))
-        if len(encoded) == len(text):
-            return [Hit(rule, start, end, parts) for rule, start, end, parts in found]
+                found.append((index, *m.span(), tuple(m.span(g) for g in groups if m.start(g) >= 0)))
+        found.sort(key=lambda f: (f[0], f[1]))
+        if found and len(encoded) != len(text):
+            found = self._to_characters(encoded, found)
+        return [Hit(self.rules[index], start, end, parts) for index, start, end, parts in found]
+
+    @staticmethod
+    def _to_characters(encoded: bytes, found: list) -> list:
         # a character starts at every byte that is not a continuation byte (10xxxxxx)
         starts = (np.frombuffer(encoded, dtype=np.uint8) & 0xC0) != 0x80
         char_at = np.concatenate(([0], np.cumsum(starts)))
         flat = [o for _, start, end, parts in found for o in (start, end, *(x for p in parts for x in p))]
         offsets = char_at[flat].tolist()
         out, i = [], 0
-        for rule, _, _, parts in found:
+        for index, _, _, parts in found:
             n = 2 + 2 * len(parts)
             chunk = offsets[i:i + n]
             i += n
-            out.append(Hit(rule, chunk[0], chunk[1], tuple(zip(chunk[2::2], chunk[3::2], strict=True))))
+            out.append((index, chunk[0], chunk[1], tuple(zip(chunk[2::2], chunk[3::2], strict=True))))
         return out
 
 
@@ -251,7 +340,7 @@ class RuleSet:
         self.version = version
         self._line = _Matcher([r for r in rules if not r.inline])
         self._inline = _Matcher([r for r in rules if r.inline])
-        self._single = {r.id: re2.compile(r.pattern, _options()) for r in rules}
+        self._single = {r.id: re2.compile(r.pattern, _options(r.case_sensitive)) for r in rules}
 
     def line_hits(self, text: str) -> list[Hit]:
         """Occurrences of line rules (max_chars is the tagger's business: it knows the segments)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.config import DEFAULT_RULES_DIR
 from service.rules import RuleError, load_rules
@@ -141,7 +144,7 @@ def test_rules_prefilter_finds_everything_the_exact_patterns_find() -> None:
     lines = [ex for r in RULES.rules if not r.inline for ex in r.match_examples]
     text = "\n".join(lines + [ln.upper() for ln in lines] + ["  " + ln + "  " for ln in lines])
     expected = {(r.id, m.start()) for r in RULES.rules if not r.inline
-                for m in re2.compile(r.pattern, _options()).finditer(text)}
+                for m in re2.compile(r.pattern, _options(r.case_sensitive)).finditer(text)}
     got = {(h.rule.id, h.start) for h in RULES.line_hits(text)}
     assert got == expected
 
@@ -161,9 +164,57 @@ def test_rules_hits_are_in_character_offsets_whatever_the_script(prefix: str) ->
         for r in RULES.rules:
             if r.inline != inline:
                 continue
-            pattern = re2.compile(r.pattern, _options())
+            pattern = re2.compile(r.pattern, _options(r.case_sensitive))
             for m in pattern.finditer(probe):
                 parts = tuple(m.span(g) for g in range(1, pattern.groups + 1) if m.start(g) >= 0)
                 expected.add((r.id, m.start(), m.end(), parts))
         assert {(h.rule.id, h.start, h.end, h.parts) for h in hits} == expected
         assert expected
+
+
+def _rule_by_rule(text: str, inline: bool) -> set[tuple]:
+    """What each rule's own pattern finds over the whole text, one rule at a time (the definition)."""
+    import re2
+
+    from service.rules import _options
+
+    found = set()
+    probe = text.encode("utf-8", "replace").decode("utf-8")  # the wrapper's view of lone surrogates
+    for r in RULES.rules:
+        if r.inline != inline:
+            continue
+        pattern = re2.compile(r.pattern, _options(r.case_sensitive))
+        for m in pattern.finditer(probe):
+            parts = tuple(m.span(g) for g in range(1, pattern.groups + 1) if m.start(g) >= 0)
+            found.add((r.id, m.start(), m.end(), parts))
+    return found
+
+
+_FRAGMENTS = sorted({ex for r in RULES.rules for ex in r.match_examples + r.no_match_examples})
+
+
+@settings(max_examples=int(os.environ.get("WINNOW_HYPOTHESIS_EXAMPLES", "150")), deadline=None)
+@given(pieces=st.lists(st.one_of(
+    st.sampled_from(_FRAGMENTS),
+    st.sampled_from(_FRAGMENTS).map(str.upper),
+    st.sampled_from(_FRAGMENTS).map(lambda s: s[: len(s) // 2]),
+    st.text(alphabet=" \t\xa0|•·—-*#>:.,!?()[]©ÜüßẞſKıİσςΣ😀\r", max_size=6),
+    st.text(max_size=20),
+), max_size=30), joiners=st.lists(st.sampled_from(["\n", " ", "", "\n\n", " | ", "\r\n"]), min_size=30, max_size=30))
+def test_rules_grouped_matching_equals_rule_by_rule_matching(pieces: list[str], joiners: list[str]) -> None:
+    """Scope groups, flagged lines and sets are only a faster way to the same hits: for any text
+    made of rule examples, their halves, upper-cased copies, edge punctuation and any Unicode,
+    the matcher finds exactly what every rule's own pattern finds in the whole text."""
+    text = "".join(p + j for p, j in zip(pieces, joiners, strict=False))
+    for hits, inline in ((RULES.line_hits(text), False), (RULES.inline_hits(text), True)):
+        assert {(h.rule.id, h.start, h.end, h.parts) for h in hits} == _rule_by_rule(text, inline)
+
+
+def test_rules_case_sensitive_rule_needs_its_capitals() -> None:
+    """`case_sensitive: true` is honoured: a dateline is capitals, the same words in lower case are not one."""
+    dateline = next(r for r in RULES.rules if r.id == "content.dateline")
+    assert dateline.case_sensitive
+    line = "BEIJING (AP) — Russian President Vladimir Putin met Kim."
+    assert any(h.rule.id == dateline.id for h in RULES.line_hits(line))
+    assert not any(h.rule.id == dateline.id for h in RULES.line_hits(line.lower()))
+    assert not RULES.matches_example(dateline, line.lower())
