@@ -155,3 +155,18 @@ def test_cli_train_refuses_a_missing_corpus(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "service.cli", "train", str(tmp_path / "none.jsonl.gz"),
                            "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no such corpus" in proc.stderr
+
+
+def test_every_page_weighs_the_same_in_training(corpus, rules_engine, stop):
+    """The judge averages pages, so training does too: a long page's segments share the weight a short
+    page's segments have, and inside a page a long paragraph still weighs more than a one-word line."""
+    from service.model.train import PAGE_WEIGHT, _sample_weight, build_examples, read_records
+
+    examples = build_examples(rules_engine, stop, read_records(corpus)[:6])
+    sizes = {len(ex.labels) for ex in examples}
+    assert len(sizes) > 1, "the sample should hold pages of different lengths"
+    for ex in examples:
+        weight = _sample_weight(ex)
+        assert weight.sum() == pytest.approx(PAGE_WEIGHT)
+        longest, shortest = np.argmax(ex.feats.dense[:, 1]), np.argmin(ex.feats.dense[:, 1])
+        assert weight[longest] > weight[shortest]

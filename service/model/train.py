@@ -38,6 +38,7 @@ from .labels import MIN_COVER, SHINGLE, gold_labels
 from .trees import TreeEnsemble, from_nodes
 
 VIEWS = ("text", "markdown", "wet")
+PAGE_WEIGHT = 1000.0
 
 
 @dataclass
@@ -80,8 +81,10 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
 
 
 def _sample_weight(ex: Example) -> np.ndarray:
-    """The judge counts words, not lines: a long paragraph weighs more than a one-word line."""
-    return np.sqrt(np.expm1(ex.feats.dense[:, 1]) + 1.0)
+    """The judge counts words, not lines: a long paragraph weighs more than a one-word line;
+    and it averages pages: each page weighs the same in total."""
+    w = np.sqrt(np.expm1(ex.feats.dense[:, 1]) + 1.0)
+    return w * (PAGE_WEIGHT / max(float(w.sum()), 1e-9))
 
 
 def _first_stage_matrix(examples: list[Example], mean: np.ndarray, scale: np.ndarray):
