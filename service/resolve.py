@@ -134,13 +134,14 @@ def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], 
 
 
 def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
-    """Good prose, or a segment long enough and ending like a sentence."""
-    if cls in CONTENT_CLASSES:
-        return True
+    """A segment of prose: long enough, and judged good or ending like a sentence. A short line
+    never ends an offer, however prose-like it reads alone ("or" between two plans, a perk)."""
     if cls in FIXED_CLASSES:
         return False
     seg = doc.segments[i]
-    return seg.end - seg.start >= policy.block_end_min_chars and doc.text[seg.end - 1] in _SENTENCE_END
+    if seg.end - seg.start < policy.block_end_min_chars:
+        return False
+    return cls in CONTENT_CLASSES or doc.text[seg.end - 1] in _SENTENCE_END
 
 
 def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],

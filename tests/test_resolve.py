@@ -35,6 +35,19 @@ def test_resolve_block_opener_runs_until_prose_resumes() -> None:
     assert decisions[1].tagger == "block_v1" and decisions[1].rule == "paywall.x"
 
 
+def test_resolve_short_good_lines_do_not_end_an_offer() -> None:
+    """The model may read "or" or a perk bullet as prose; a line that short never ends the offer,
+    a long good segment does."""
+    text = ("Subscribe to read:\nor\n- Play interactive puzzles\n$1 a week\n"
+            "A long paragraph of prose resumes here, judged good by the model all along\nMore prose.")
+    doc = Document(text, split_segments(text))
+    s0 = doc.segments[0]
+    opener = Span(s0.start, s0.end, "paywall", 0.97, "phrases_v1", "paywall.x")
+    decisions = resolve(doc, _proposals(doc, ["short", "good", "good", "short", "good", "good"], [opener],
+                                        frozenset({"paywall.x"})), Policy(block_end_min_chars=40)).decisions
+    assert [d.label for d in decisions] == ["paywall"] * 4 + ["content", "content"]
+
+
 def test_resolve_content_far_from_the_main_block_is_dropped() -> None:
     text = "\n".join(["x" * 300] + ["menu entry " * 6] * 5 + ["y" * 2000])
     doc = Document(text, split_segments(text))
