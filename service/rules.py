@@ -279,12 +279,17 @@ class _Matcher:
             line = encoded[start:end]
             named = group.prefilters.Match(_lower_bytes(line)) or () if group.prefilters is not None else ()
             for index in (*(group.prefiltered[k] for k in named), *group.unfiltered):
-                pattern = self.compiled[index]
-                groups = range(1, pattern.groups + 1)
-                for m in pattern.finditer(line):
-                    parts = tuple((start + m.start(g), start + m.end(g)) for g in groups if m.start(g) >= 0)
-                    found.append((index, start + m.start(), start + m.end(), parts))
+                found += self._locate(index, line, start)
         return found
+
+    def _locate(self, index: int, data: bytes, offset: int = 0) -> list[tuple[int, int, int, tuple]]:
+        """(rule index, start, end, group ranges) of each match of one rule in ``data``, which lies
+        at ``offset`` bytes of the text."""
+        pattern = self.compiled[index]
+        groups = range(1, pattern.groups + 1)
+        return [(index, offset + m.start(), offset + m.end(),
+                 tuple((offset + m.start(g), offset + m.end(g)) for g in groups if m.start(g) >= 0))
+                for m in pattern.finditer(data)]
 
     def hits(self, text: str) -> list[Hit]:
         """Every occurrence of every rule, in character offsets, by rule and then position.
@@ -300,10 +305,7 @@ class _Matcher:
         for group in self.groups:
             found += self._grouped_hits(group, encoded)
         for index in self.candidates(text, encoded):
-            pattern = self.compiled[index]
-            groups = range(1, pattern.groups + 1)
-            for m in pattern.finditer(encoded):
-                found.append((index, *m.span(), tuple(m.span(g) for g in groups if m.start(g) >= 0)))
+            found += self._locate(index, encoded)
         found.sort(key=lambda f: (f[0], f[1]))
         if found and len(encoded) != len(text):
             found = self._to_characters(encoded, found)

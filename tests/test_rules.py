@@ -152,22 +152,10 @@ def test_rules_prefilter_finds_everything_the_exact_patterns_find() -> None:
 @pytest.mark.parametrize("prefix", ["", "Zürich — 東京 🙂 naïve\n", "\ud83d lone surrogate\n"])
 def test_rules_hits_are_in_character_offsets_whatever_the_script(prefix: str) -> None:
     """Matching runs on UTF-8 bytes; the offsets, group ranges included, are the wrapper's own str offsets."""
-    import re2
-
-    from service.rules import _options
-
     examples = [ex for r in RULES.rules for ex in r.match_examples]
     text = prefix + "\n".join(f"{ex} · ü 😀 {ex}" for ex in examples)
     for hits, inline in ((RULES.line_hits(text), False), (RULES.inline_hits(text), True)):
-        probe = text.encode("utf-8", "replace").decode("utf-8") if "\ud83d" in text else text
-        expected = set()
-        for r in RULES.rules:
-            if r.inline != inline:
-                continue
-            pattern = re2.compile(r.pattern, _options(r.case_sensitive))
-            for m in pattern.finditer(probe):
-                parts = tuple(m.span(g) for g in range(1, pattern.groups + 1) if m.start(g) >= 0)
-                expected.add((r.id, m.start(), m.end(), parts))
+        expected = _rule_by_rule(text, inline)
         assert {(h.rule.id, h.start, h.end, h.parts) for h in hits} == expected
         assert expected
 
