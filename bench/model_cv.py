@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("corpus", nargs="+")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, nargs="+", default=[0],
-                    help="fold seeds; several give the mean over seeds (one seed's figure moves by +-0.5)")
+                    help="fold seeds; several give the mean over seeds (one seed's figure moves by up to 0.7)")
     ap.add_argument("--c-first", type=float, default=1.0)
     ap.add_argument("--trees", type=int, default=TreeParams.trees, help="stage two: boosted trees")
     ap.add_argument("--depth", type=int, default=TreeParams.depth)

@@ -38,6 +38,8 @@ from .labels import MIN_COVER, SHINGLE, gold_labels
 from .trees import TreeEnsemble, from_nodes
 
 VIEWS = ("text", "markdown", "wet")
+# each document's total sample weight: near what a typical document summed to before pages were
+# weighed alike, so C and the leaf size keep the meaning they were chosen with
 PAGE_WEIGHT = 1000.0
 
 
