@@ -20,7 +20,7 @@ from service.model.features import (
 STOP = StopWordHashes({"en": frozenset({"the", "of", "and", "a", "is", "to", "in"}), "de": frozenset({"der", "und"})})
 
 
-def _features(text: str):
+def _features(text: str, stop: StopWordHashes = STOP):
     starts, ends, lines = [], [], []
     pos = 0
     for line_no, line in enumerate(text.split("\n")):
@@ -29,7 +29,7 @@ def _features(text: str):
             ends.append(pos + len(line))
             lines.append(line_no)
         pos += len(line) + 1
-    return featurize(text, np.array(starts), np.array(ends), np.array(lines), STOP)
+    return featurize(text, np.array(starts), np.array(ends), np.array(lines), stop)
 
 
 def column(feats, name):
@@ -83,6 +83,17 @@ def test_features_astral_and_non_latin_text():
     feats = _features("Emoji 😀 here and there\n日本語の文章です。")
     assert feats.dense.shape[0] == 2
     assert column(feats, "log_words")[0] == pytest.approx(np.log1p(4))
+
+
+def test_features_title_overlap_stop_words_with_digits_and_astral_edges():
+    stop = StopWordHashes({"ko": frozenset({"1980년에", "그"}), "en": frozenset({"the"})})
+    feats = _features("Bridge plans approved\n그 1980년에 2004년에 다리\n😀 the bridge plans\n- 😀", stop)
+    # the title's words, folded to lower case, wherever they recur
+    assert column(feats, "first_line_overlap").tolist() == pytest.approx([1.0, 0.0, 2 / 3, 0.0])
+    # a stop word that holds digits is looked up as written: "2004년에" is not on the list
+    assert column(feats, "stop_density")[1] == pytest.approx(2 / 4)
+    assert column(feats, "starts_bullet").tolist() == [0, 0, 0, 1]
+    assert column(feats, "ends_sentence").tolist() == [0, 0, 0, 0]
 
 
 def test_features_of_no_segments():

@@ -37,8 +37,31 @@ _SALT_LAST = np.uint64(0xC13FA9A902A6328F)
 _WORD_TABLE = np.frombuffer(
     _NOT_WORD.sub("\0", "".join(map(chr, range(0xD800))) + "\0" * 0x800 + "".join(map(chr, range(0xE000, 0x10000))))
     .encode("utf-32-le"), dtype=np.uint32) != 0
-_TERMINAL = np.array([ord(c) for c in ".!?…\"”’»)"], dtype=np.uint32)
-_BULLETS = np.array([ord(c) for c in "-*•·–—>+"], dtype=np.uint32)
+
+
+
+def _table(chars: str) -> np.ndarray:
+    """A set of Basic Multilingual Plane characters as a lookup table over code points."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+_TERMINAL = _table(".!?…\"”’»)")
+_BULLETS = _table("-*•·–—>+")
+
+
+def _in_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which code points are in ``table`` (astral ones never are): one gather, not a set search."""
+    return table[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in ``sorted_set`` (a binary search each: the set is a title's words)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 DENSE_NAMES: tuple[str, ...] = (
     "log_chars", "log_words", "stop_density", "link_density", "syntax_ratio", "has_image", "ends_sentence",
@@ -66,16 +89,21 @@ def word_hashes(words: list[str]) -> np.ndarray:
 
 def _run_hashes(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Polynomial hash of each run ``codes[start:start+length]``, independent of where the run lies."""
+    return _run_hashes_of((codes,), starts, lengths)[0]
+
+
+def _run_hashes_of(code_arrays: tuple[np.ndarray, ...], starts: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """``_run_hashes`` of the same runs in several code arrays (one lay-out of the runs serves all)."""
     total = int(lengths.sum())
     if total == 0:
-        return np.zeros(len(starts), dtype=np.uint64)
+        return [np.zeros(len(starts), dtype=np.uint64) for _ in code_arrays]
     run_of_char = np.repeat(np.arange(len(starts)), lengths)
     first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     offset = np.arange(total) - first[run_of_char]
-    powers = np.cumprod(np.full(int(lengths.max()), _P, dtype=np.uint64))  # P^1 .. P^max
-    chars = codes[np.repeat(starts, lengths) + offset]
+    powers = np.cumprod(np.full(int(lengths.max()), _P, dtype=np.uint64))[offset]  # P^1 .. P^max
+    at = np.repeat(starts, lengths) + offset
     with np.errstate(over="ignore"):
-        return np.add.reduceat(chars * powers[offset], first)
+        return [np.add.reduceat(codes[at].astype(np.uint64) * powers, first) for codes in code_arrays]
 
 
 @dataclass(frozen=True)
@@ -173,12 +201,11 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     w_start = np.flatnonzero(word_char & ~prev)
     w_end = np.flatnonzero(word_char & ~nxt) + 1
     w_seg = char_segment[w_start]
-    hash_codes = lcodes.astype(np.uint64)
-    hash_codes[(hash_codes >= 48) & (hash_codes <= 57)] = 48  # numbers hash alike
-    w_hash = _run_hashes(hash_codes, w_start, w_end - w_start)
+    hash_codes = np.where((lcodes >= 48) & (lcodes <= 57), np.uint32(48), lcodes)  # numbers hash alike
+    w_hash, w_exact = _run_hashes_of((hash_codes, lcodes), w_start, w_end - w_start)
     words = np.bincount(w_seg, minlength=n)[:n].astype(np.float64)
 
-    masks = stop.lookup(_run_hashes(lcodes.astype(np.uint64), w_start, w_end - w_start))
+    masks = stop.lookup(w_exact)  # stop lists hold some words with digits: looked up unfolded
     language = _best_language(masks, len(stop.languages)) if len(masks) else 0
     is_stop = (masks & np.uint64(language)) != 0 if language else np.zeros(len(w_start), dtype=bool)
     stopwords = np.bincount(w_seg, weights=is_stop.astype(np.float64), minlength=n)[:n]
@@ -186,7 +213,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     word_chars = np.bincount(w_seg, weights=(w_end - w_start).astype(np.float64), minlength=n)[:n]
 
     first_line = w_seg == 0
-    overlap = np.isin(w_hash, w_hash[first_line]) if first_line.any() else np.zeros(len(w_hash), dtype=bool)
+    overlap = _member(w_hash, np.unique(w_hash[first_line]))
     overlap_count = np.bincount(w_seg, weights=overlap.astype(np.float64), minlength=n)[:n]
 
     # repeated segments: same sequence of word hashes
@@ -219,7 +246,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         link_chars / safe_vis,
         per_segment(syntax) / np.maximum(ends - starts, 1),
         image_count > 0,
-        np.isin(last, _TERMINAL),
+        _in_table(last, _TERMINAL),
         last == ord(":"),
         per_segment(digits) / safe_vis,
         per_segment(upper & letters) / np.maximum(per_segment(letters), 1),
@@ -228,7 +255,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         capitalised / safe_words,
         np.arange(n) / max(n - 1, 1),
         starts / max(size, 1),
-        np.isin(first, _BULLETS),
+        _in_table(first, _BULLETS),
         first == ord("#"),
         line_counts[lines - lines.min()] > 1,
         repeated,
