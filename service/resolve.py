@@ -53,7 +53,7 @@ class Proposals:
 
     rules: list[Span]  # segment-aligned, from line rules
     residue: list[Span]  # inline, from residue rules
-    quality: list[Span]  # one per segment, rule = "quality.<class>"
+    quality: list[Span]  # one per segment, in order (the content tagger's), rule = "<tagger>.<class>"
     repetition: list[Span]
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
@@ -104,14 +104,15 @@ def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[s
 def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], list[str]]:
     index = {s.start: i for i, s in enumerate(doc.segments)}
     rules = _by_segment(p.rules, index)
-    quality = _by_segment(p.quality, index)
     repeated = _by_segment(p.repetition, index)
     cover, first_residue = _residue_cover(doc, p.residue)
     decisions: list[Decision] = []
     classes: list[str] = []
-    for i, seg in enumerate(doc.segments):
-        q = quality[i][0]
-        cls = q.rule.split(".", 1)[1] if q.rule else "bad"
+    class_of: dict[str | None, str] = {}  # "model.good" -> "good": a few rules, many segments
+    for i, (seg, q) in enumerate(zip(doc.segments, p.quality, strict=True)):
+        cls = class_of.get(q.rule)
+        if cls is None:
+            cls = class_of[q.rule] = q.rule.split(".", 1)[1] if q.rule else "bad"
         if i in rules:
             best = max(rules[i], key=lambda s: s.score)
             decisions.append(Decision(best.label, best.score, best.tagger, best.rule))

@@ -23,14 +23,18 @@ from .document import Span
 from .render import render
 
 SETTLE = "settle_v1"
-# every code point that str.isspace() accepts: render() only adds, removes or changes these
-_SPACES = np.array([c for c in range(sys.maxunicode + 1) if chr(c).isspace()], dtype=np.uint32)
+# every code point that str.isspace() accepts (render() only adds, removes or changes these), as a
+# lookup table up to the highest of them (U+3000)
+_SPACE_POINTS = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+_SPACE_TABLE = np.zeros(max(_SPACE_POINTS) + 1, dtype=bool)
+_SPACE_TABLE[_SPACE_POINTS] = True
 
 
 def _solid(text: str) -> np.ndarray:
     """Positions of the characters that are not whitespace."""
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return np.flatnonzero(~np.isin(points, _SPACES))
+    top = len(_SPACE_TABLE) - 1
+    return np.flatnonzero(~_SPACE_TABLE[np.minimum(points, top)] | (points > top))
 
 
 def _kept_solid(text: str, spans: tuple[Span, ...], keep: frozenset[str]) -> np.ndarray:
