@@ -2,12 +2,15 @@
 """In-process throughput of the engine on the corpus views (no HTTP), with a baseline in the same run.
 
     python bench/throughput.py --corpus ../shared/corpus/scrapinghub.jsonl.gz [--views text,markdown,wet]
-        [--repeat 3] [--split all]
+        [--repeat 3] [--split all] [--stages]
 
 Prints, per view: documents, mean input size, ms per document (mean and p50/p99 of the best of
 --repeat passes), MB/s of input text, for the engine with its segment model, the engine without
 it (rules and heuristics: WINNOW_MODEL_PATH=off) and the cheapest possible line filter (split
 lines, strip, drop short ones), all in one run so that the ratios hold on a noisy machine.
+With --stages, also where the engine's time goes: ms per document in each stage of the first
+pass and of the check passes (service/settle.py), timed at the boundaries where a request checks
+its time budget.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import dataclasses
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,6 +44,48 @@ def timed(fn, texts: list[str], repeat: int) -> list[float]:
     return best
 
 
+class StageClock:
+    """Stands in for a request's Deadline: the engine checks it at every stage boundary, so the time
+    between two checks is the stage that just ended. A check pass starts at "segmentation" again;
+    its segmentation interval also holds assembling and rendering the pass before."""
+
+    def __init__(self) -> None:
+        self.ms: dict[tuple[str, str], float] = defaultdict(float)
+        self._last = 0.0
+        self._pass = "first pass"
+
+    def start(self) -> None:
+        self._last, self._pass = time.perf_counter(), ""
+
+    def check(self, stage: str) -> None:
+        now = time.perf_counter()
+        if stage == "segmentation":
+            self._pass = "check passes" if self._pass else "first pass"
+        self.ms[self._pass, stage] += (now - self._last) * 1000
+        self._last = now
+
+    def stop(self) -> None:
+        self.ms["check passes", "assembly and settling"] += (time.perf_counter() - self._last) * 1000
+
+
+def stage_table(engine: Engine, texts: list[str]) -> list[str]:
+    """ms per document by stage, first pass and check passes side by side (one run over ``texts``)."""
+    clock = StageClock()
+    for text in texts:
+        clock.start()
+        engine.clean(text, deadline=clock)
+        clock.stop()
+    stages = list(dict.fromkeys(stage for _, stage in clock.ms))
+    rows = [f"{'stage':24s} {'first pass':>10s} {'check passes':>12s}"]
+    for stage in stages:
+        rows.append(f"{stage:24s} {clock.ms['first pass', stage] / len(texts):10.2f} "
+                    f"{clock.ms['check passes', stage] / len(texts):12.2f}")
+    total = sum(clock.ms.values()) / len(texts)
+    first = sum(v for (p, _), v in clock.ms.items() if p == "first pass") / len(texts)
+    rows.append(f"{'total':24s} {first:10.2f} {total - first:12.2f}   ({total:.2f} ms per document)")
+    return rows
+
+
 def report(name: str, seconds: list[float], chars: int) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
@@ -53,6 +99,7 @@ def main() -> int:
     ap.add_argument("--views", default="text,markdown,wet")
     ap.add_argument("--split", default="all", choices=["all", "train", "dev"])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--stages", action="store_true", help="also time each stage of the engine")
     args = ap.parse_args()
     settings = Settings.from_env()
     engines = {"engine": Engine.from_settings(settings)}
@@ -66,6 +113,9 @@ def main() -> int:
         for name, engine in engines.items():
             print("  " + report(name, timed(engine.clean, texts, args.repeat), chars), flush=True)
         print("  " + report("line filter", timed(line_filter, texts, args.repeat), chars), flush=True)
+        if args.stages:
+            for row in stage_table(engines["engine"], texts):
+                print("    " + row, flush=True)
     return 0
 
 
