@@ -287,9 +287,13 @@ class _Matcher:
         at ``offset`` bytes of the text."""
         pattern = self.compiled[index]
         groups = range(1, pattern.groups + 1)
-        return [(index, offset + m.start(), offset + m.end(),
-                 tuple((offset + m.start(g), offset + m.end(g)) for g in groups if m.start(g) >= 0))
-                for m in pattern.finditer(data)]
+        found = []
+        for m in pattern.finditer(data):  # one span() per group: each accessor call costs a range check
+            start, end = m.span()
+            parts = [m.span(g) for g in groups]
+            found.append((index, offset + start, offset + end,
+                          tuple((offset + a, offset + b) for a, b in parts if a >= 0)))
+        return found
 
     def hits(self, text: str) -> list[Hit]:
         """Every occurrence of every rule, in character offsets, by rule and then position.
