@@ -3,7 +3,7 @@
 
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
         [--folds 5] [--seed 0 1 2] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
-        [--min-leaf 40] [--policy key=value ...] [--min-segments 16] [--dump spans.jsonl]
+        [--min-leaf 40] [--policy key=value ...] [--min-segments 16] [--dump spans.jsonl] [--cache DIR]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -12,12 +12,17 @@ on the other folds' pages. Prints F1/P/R per corpus and view (benchmark definiti
 per seed, then the mean over seeds. Decide on the mean of several seeds: with 61 and 121 pages, one
 seed's mean of six moves by up to 0.7 when a handful of training segments change (four rule hits did
 that), more than most single changes gain. Dev is never read.
+
+--cache DIR keeps each fold's model, named by a digest of everything it is fitted from (the
+training matrix, labels, weights, seed, folds, C, tree settings, feature version): a change to the
+resolver or its thresholds then costs only the evaluation, and compares the same models.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import statistics
 import sys
@@ -30,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import doc_scores  # noqa: E402
 from service.config import Settings  # noqa: E402
-from service.model.features import StopWordHashes  # noqa: E402
+from service.model.artifact import SegmentModel  # noqa: E402
+from service.model.features import DENSE_NAMES, FEATURE_VERSION, StopWordHashes  # noqa: E402
 from service.model.train import (  # noqa: E402
     VIEWS,
     TreeParams,
@@ -55,19 +61,45 @@ def _f1(precisions: list[float], recalls: list[float]) -> tuple[float, float, fl
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
+def _training_digest(data, args, seed: int, params) -> str:
+    """What a fold model is fitted from, as a digest (the cache's key)."""
+    h = hashlib.sha256()
+    for array in (data.x.data, data.x.indices, data.x.indptr, data.y, data.weight, data.bounds):
+        h.update(np.ascontiguousarray(array).tobytes())
+    h.update(json.dumps([FEATURE_VERSION, seed, args.folds, args.c_first, dataclasses.asdict(params)]).encode())
+    return h.hexdigest()[:24]
+
+
+def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> list[SegmentModel]:
+    """The model of each fold (fitted on the other folds), from the cache when it holds them."""
+    paths = []
+    if args.cache:
+        key = _training_digest(data, args, seed, params)
+        paths = [args.cache / f"cv-{key}-fold{k}.npz" for k in range(args.folds)]
+        if all(p.exists() for p in paths):
+            _log(f"  seed {seed}: fold models from {args.cache}")
+            return [SegmentModel.load(p) for p in paths]
+    first, first_models = first_stage_out_of_fold(data, folds, args.folds, args.c_first, seed, _log)
+    ctx = context_matrix(examples, first)
+    models = [assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)), params, seed,
+                             {"name": f"cv_fold_{k}", "feature_version": FEATURE_VERSION,
+                              "dense_names": list(DENSE_NAMES)}) for k in range(args.folds)]
+    for model, path in zip(models, paths, strict=False):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    return models
+
+
 def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, thresholds, params, stop, dump):
     """One cross-validation: folds drawn with ``seed``; per (corpus, view) the pages' precisions and
     recalls, and each page's (worst of P and R, P, R, id)."""
     folds = fold_of(examples, args.folds, seed)
-    first, first_models = first_stage_out_of_fold(data, folds, args.folds, args.c_first, seed, _log)
-    ctx = context_matrix(examples, first)
+    models = _fold_models(args, seed, data, examples, folds, params)
     page_fold = {ex.page: f for ex, f in zip(examples, folds, strict=True)}
     scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     worst: dict[tuple[str, str], list[tuple[float, float | None, float | None, str]]] = {}
     for k in range(args.folds):
-        model = assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)),
-                               params, seed, {"name": f"cv_fold_{k}"})
-        engine = Engine(base.rules, base.quality.stop, thresholds, model=model, stop_hashes=stop)
+        engine = Engine(base.rules, base.quality.stop, thresholds, model=models[k], stop_hashes=stop)
         for rec, corpus in zip(records, corpus_of, strict=True):
             if page_fold.get(rec["id"]) != k:
                 continue
@@ -104,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
     ap.add_argument("--threshold", type=float, help="probability from which the model keeps a segment")
     ap.add_argument("--dump", type=Path, help="write each page's out-of-fold spans and scores here (JSON lines)")
+    ap.add_argument("--cache", type=Path, help="keep the fold models here and reuse them when their inputs match")
     args = ap.parse_args(argv)
 
     settings = Settings.from_env(model_path=Path("off"))
