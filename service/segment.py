@@ -22,8 +22,21 @@ _BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
 # a line with its blanks trimmed: from its first solid character to its last (the greedy run
 # gives back only the trailing blanks)
 _TRIMMED_LINE = re.compile(f"[^\\n{_BLANK}](?:[^\\n]*[^\\n{_BLANK}])?")
-_BLANK_TABLE = np.zeros(0x10000, dtype=bool)  # every blank (and the newline) is in the Basic Multilingual Plane
-_BLANK_TABLE[[ord(c) for c in _BLANK + "\n"]] = True
+
+
+def code_table(points: list[int]) -> np.ndarray:
+    """A set of Basic Multilingual Plane code points as a lookup table (one gather per test)."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[points] = True
+    return table
+
+
+def in_code_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which code points are in ``table`` (astral ones never are)."""
+    return table[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+
+
+_BLANK_TABLE = code_table([ord(c) for c in _BLANK + "\n"])
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -33,7 +46,7 @@ def codepoints(text: str) -> np.ndarray:
 
 def blank_at(codes: np.ndarray) -> np.ndarray:
     """Which code points are blanks or newlines (what trimming removes and segments never hold)."""
-    return _BLANK_TABLE[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+    return in_code_table(codes, _BLANK_TABLE)
 
 
 def segment_of_each_char(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

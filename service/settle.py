@@ -21,20 +21,17 @@ import numpy as np
 
 from .document import Span
 from .render import render
+from .segment import code_table, codepoints, in_code_table
 
 SETTLE = "settle_v1"
-# every code point that str.isspace() accepts (render() only adds, removes or changes these), as a
-# lookup table up to the highest of them (U+3000)
-_SPACE_POINTS = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
-_SPACE_TABLE = np.zeros(max(_SPACE_POINTS) + 1, dtype=bool)
-_SPACE_TABLE[_SPACE_POINTS] = True
+# every code point that str.isspace() accepts: render() only adds, removes or changes these (all lie
+# in the Basic Multilingual Plane; code_table would fail at import otherwise)
+_SPACE_TABLE = code_table([c for c in range(sys.maxunicode + 1) if chr(c).isspace()])
 
 
 def _solid(text: str) -> np.ndarray:
     """Positions of the characters that are not whitespace."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    top = len(_SPACE_TABLE) - 1
-    return np.flatnonzero(~_SPACE_TABLE[np.minimum(points, top)] | (points > top))
+    return np.flatnonzero(~in_code_table(codepoints(text), _SPACE_TABLE))
 
 
 def _kept_solid(text: str, spans: tuple[Span, ...], keep: frozenset[str]) -> np.ndarray:

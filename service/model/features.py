@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..segment import blank_at, codepoints, segment_of_each_char
+from ..segment import blank_at, code_table, codepoints, in_code_table, segment_of_each_char
 
 FEATURE_VERSION = 2
 HASH_BITS = 18
@@ -37,23 +37,8 @@ _SALT_LAST = np.uint64(0xC13FA9A902A6328F)
 _WORD_TABLE = np.frombuffer(
     _NOT_WORD.sub("\0", "".join(map(chr, range(0xD800))) + "\0" * 0x800 + "".join(map(chr, range(0xE000, 0x10000))))
     .encode("utf-32-le"), dtype=np.uint32) != 0
-
-
-
-def _table(chars: str) -> np.ndarray:
-    """A set of Basic Multilingual Plane characters as a lookup table over code points."""
-    table = np.zeros(0x10000, dtype=bool)
-    table[[ord(c) for c in chars]] = True
-    return table
-
-
-_TERMINAL = _table(".!?…\"”’»)")
-_BULLETS = _table("-*•·–—>+")
-
-
-def _in_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Which code points are in ``table`` (astral ones never are): one gather, not a set search."""
-    return table[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+_TERMINAL = code_table([ord(c) for c in ".!?…\"”’»)"])
+_BULLETS = code_table([ord(c) for c in "-*•·–—>+"])
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -84,16 +69,12 @@ def word_hashes(words: list[str]) -> np.ndarray:
     codes = codepoints(text).astype(np.uint64)
     lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    return _run_hashes(codes, starts, lengths)
-
-
-def _run_hashes(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Polynomial hash of each run ``codes[start:start+length]``, independent of where the run lies."""
     return _run_hashes_of((codes,), starts, lengths)[0]
 
 
 def _run_hashes_of(code_arrays: tuple[np.ndarray, ...], starts: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
-    """``_run_hashes`` of the same runs in several code arrays (one lay-out of the runs serves all)."""
+    """Polynomial hash of each run ``codes[start:start+length]`` in each of ``code_arrays``, independent
+    of where the run lies (one lay-out of the runs serves every array)."""
     total = int(lengths.sum())
     if total == 0:
         return [np.zeros(len(starts), dtype=np.uint64) for _ in code_arrays]
@@ -246,7 +227,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         link_chars / safe_vis,
         per_segment(syntax) / np.maximum(ends - starts, 1),
         image_count > 0,
-        _in_table(last, _TERMINAL),
+        in_code_table(last, _TERMINAL),
         last == ord(":"),
         per_segment(digits) / safe_vis,
         per_segment(upper & letters) / np.maximum(per_segment(letters), 1),
@@ -255,7 +236,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         capitalised / safe_words,
         np.arange(n) / max(n - 1, 1),
         starts / max(size, 1),
-        _in_table(first, _BULLETS),
+        in_code_table(first, _BULLETS),
         first == ord("#"),
         line_counts[lines - lines.min()] > 1,
         repeated,
