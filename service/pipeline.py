@@ -122,11 +122,8 @@ class Engine:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
-    def spans(self, text: str, deadline: Deadline | None = None, markdown: bool | None = None) -> tuple[Span, ...]:
-        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages.
-
-        ``markdown``: what kind of input ``text`` is (None: tell from the text itself); the check
-        pass passes the original input's kind, since the clean text has lost most of its links."""
+    def spans(self, text: str, deadline: Deadline | None = None) -> tuple[Span, ...]:
+        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages."""
         # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
         scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
         doc = Document(scan, split_segments(scan))
@@ -155,7 +152,7 @@ class Engine:
             block_openers=self.block_openers,
             section_openers=self.section_openers,
             context=context,
-            markdown=looks_like_markdown(text) if markdown is None else markdown,
+            markdown=looks_like_markdown(text),
         )
         resolution = resolve(doc, proposals, self.thresholds.policy)
         check(deadline, "resolution")
@@ -163,9 +160,10 @@ class Engine:
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
               deadline: Deadline | None = None) -> Result:
-        markdown = looks_like_markdown(text)
-        spans, clean = settle(text, self.spans(text, deadline, markdown), keep,
-                              lambda clean: self.spans(clean, deadline, markdown), self.thresholds.settle_passes)
+        # the check pass reads the clean text exactly as a re-sent request would, its kind included:
+        # clean Markdown has lost its link lines and reads as plain text, and that is how it comes back
+        spans, clean = settle(text, self.spans(text, deadline), keep,
+                              lambda clean: self.spans(clean, deadline), self.thresholds.settle_passes)
         removed: dict[str, int] = {}
         for span in spans:
             if span.label not in keep:

@@ -38,7 +38,7 @@ class Policy:
     model_block_bias: float = 0.5
     # Markdown input: a kept line with links in it reads less like prose to the model, so the main
     # block asks for less (chosen by cross-validation on train, bench/model_cv.py)
-    model_block_bias_markdown: float = 0.4
+    model_block_bias_markdown: float = 0.3
     model_block_cap_chars: int = 400
 
     def weights(self) -> dict[str, float]:

@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from service import pipeline
 from service.config import Settings
 from service.document import LABEL_SET, Document
 from service.model.trees import TreeEnsemble
@@ -144,24 +145,28 @@ def test_pipeline_tells_markdown_input_by_its_links() -> None:
     assert not looks_like_markdown("Plain text (with brackets] and parentheses) as innerText gives it.")
 
 
-def test_pipeline_check_pass_reads_the_clean_text_as_the_inputs_kind(engine: Engine, monkeypatch) -> None:
-    """The clean text of Markdown input has lost its link lines; it is still judged as Markdown."""
+def test_pipeline_check_pass_reads_the_clean_text_as_a_resent_request_would(engine: Engine, monkeypatch) -> None:
+    """The clean text of Markdown input has lost its link lines: the check pass judges it as the
+    plain text it now is, so that sending it back changes nothing (service.settle)."""
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter.")
     menu = ["[Home](/)", "[News](/news)", "[Sport](/sport)", "[Weather](/weather)"]
     page = "\n".join(menu + [prose] * 20 + menu)
-    seen: list[tuple[bool, bool | None]] = []
-    spans = engine.spans
+    seen: list[tuple[str, bool]] = []
+    markdown_of = pipeline.looks_like_markdown
 
-    def recording(text, deadline=None, markdown=None):
-        seen.append((text.count("](") >= 3, markdown))
-        return spans(text, deadline, markdown)
+    def recording(text):
+        seen.append((text, markdown_of(text)))
+        return markdown_of(text)
 
-    monkeypatch.setattr(engine, "spans", recording)
+    monkeypatch.setattr(pipeline, "looks_like_markdown", recording)
     result = engine.clean(page)
-    assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran on text without the links
-    assert seen[0] == (True, True) and all(markdown is True for _, markdown in seen)
-    assert any(not links for links, _ in seen[1:])
+    assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran, on text without the links
+    assert seen[0] == (page, True)
+    assert seen[1] == (result.text, False)
+    seen.clear()
+    again = engine.clean(result.text)
+    assert seen[0] == (result.text, False) and again.text == result.text
 
 
 def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine: Engine) -> None:
