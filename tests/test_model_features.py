@@ -121,3 +121,54 @@ def test_context_features_shape_and_edges():
     assert ctx.shape[0] == 3 and np.isfinite(ctx).all()
     one = context_features(np.array([1.0]), feats.dense[:1], rules[:1], LABELS)
     assert one.shape == (1, ctx.shape[1])
+
+
+_FEATURES_DIGEST = """
+import hashlib, pathlib, sys
+import numpy as np
+from service.config import Settings
+from service.document import LABELS
+from service.model.features import StopWordHashes, context_features, featurize
+from service.model.train import _sample_weight, Example
+from service.rules import load_word_lists
+from service.segment import split_segments
+stop = StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
+digest = hashlib.sha256()
+for path in sys.argv[1:]:
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    segs = split_segments(text)
+    starts, ends, lines = (np.array([getattr(s, f) for s in segs]) for f in ("start", "end", "line"))
+    feats = featurize(text, starts, ends, lines, stop)
+    logit = np.sin(np.arange(len(segs)) * 0.7) * 3 + feats.dense[:, 0] - 3  # any verdicts will do
+    rules = np.zeros((len(segs), len(LABELS)))
+    for array in (feats.dense, context_features(logit, feats.dense, rules, LABELS),
+                  _sample_weight(Example("p", feats, rules, np.zeros(len(segs), dtype=int)))):
+        digest.update(np.ascontiguousarray(array).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_features_are_the_same_bytes_whatever_simd_numpy_picks(tmp_path):
+    """numpy's log and exp kernels differ by CPU (AVX-512, AVX2, baseline) in the last bit; the
+    features, and so what `winnow train` writes, must not (features.portable)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    found = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    if not found:
+        pytest.skip("this CPU runs numpy's baseline kernels only: nothing to compare against")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pages = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    script = tmp_path / "digest.py"
+    script.write_text(_FEATURES_DIGEST, encoding="utf-8")
+    digests = []
+    for disabled in ("", " ".join(found)):
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
+        proc = subprocess.run([sys.executable, str(script), *pages], capture_output=True, text=True,
+                              timeout=120, env=env, cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0, proc.stderr
+        digests.append(proc.stdout.strip())
+    assert len(digests[0]) == 64 and digests[0] == digests[1]

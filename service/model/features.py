@@ -17,7 +17,7 @@ import numpy as np
 
 from ..segment import blank_at, code_table, codepoints, in_code_table, segment_of_each_char
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 HASH_BITS = 18
 # standardised features are clipped to this many deviations: a page unlike the training pages
 # (one paragraph alone, a 5 MB line) must not push a linear model far outside what it learned
@@ -39,6 +39,17 @@ _WORD_TABLE = np.frombuffer(
     .encode("utf-32-le"), dtype=np.uint32) != 0
 _TERMINAL = code_table([ord(c) for c in ".!?…\"”’»)"])
 _BULLETS = code_table([ord(c) for c in "-*•·–—>+"])
+
+
+def portable(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to float32 precision (kept as float64).
+
+    numpy picks its log and exp kernels by CPU (AVX-512 or AVX2): the same page gives features
+    one unit in the last place apart on two machines, and `winnow train`, fitting to a tolerance,
+    then writes different weights. Rounded, an ulp of difference is gone (unless a value lies within
+    an ulp of a float32 boundary, about once in 10^8), so features and the artifact's bytes are the
+    same on any CPU."""
+    return np.asarray(x, dtype=np.float64).astype(np.float32).astype(np.float64)
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -220,7 +231,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     if image_at:
         np.add.at(image_count, char_segment[np.array(image_at)], 1)
     total = float(np.maximum(visible.sum(), 1))
-    dense = np.column_stack((
+    dense = portable(np.column_stack((
         np.log1p(visible),
         np.log1p(words),
         stopwords / safe_words,
@@ -247,7 +258,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         letters[starts] & ~upper[starts],
         overlap_count / safe_words,
         (first >= 48) & (first <= 57),
-    )).astype(np.float64)
+    )))
 
     # hashed n-grams: words, word pairs inside a segment, and the first and last word of the segment
     same = w_seg[1:] == w_seg[:-1]
@@ -325,7 +336,8 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     block lies, and what rules found around; ``rules`` is (segments, labels) of rule scores."""
     n = len(logit)
     log_chars = dense[:, 0]
-    weight = np.expm1(log_chars) + 1.0
+    chars = np.rint(np.expm1(log_chars))  # the exact count back (log_chars is rounded: portable)
+    weight = chars + 1.0
     idx = np.arange(n)
     cols = [logit]
     for by in (1, 2, 3):
@@ -341,7 +353,7 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     best_after = _shift(np.maximum.accumulate(logit[::-1])[::-1], -1, _EDGE)
     cols += [best_before, best_after]
     for bias in (0.5, 0.3):
-        lo, hi = main_block(block_gain(1.0 / (1.0 + np.exp(-logit)), np.expm1(log_chars), bias, 400.0))
+        lo, hi = main_block(block_gain(portable(1.0 / (1.0 + np.exp(-logit))), chars, bias, 400.0))
         cols += [(idx >= lo) & (idx < hi), np.maximum(lo - idx, 0) / max(n, 1), np.maximum(idx - hi + 1, 0) / max(n, 1)]
     ruled = rules.max(axis=1) if rules.shape[1] else np.zeros(n)
     cols += [_shift(ruled, 1, 0.0), _shift(ruled, -1, 0.0)]
@@ -354,7 +366,7 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     ruled_any = (ruled > 0).astype(np.float64)
     cols += _window_means(ruled_any, np.ones(n), (3, 8))
     cols += _document_relative(logit, weight, near)
-    return np.column_stack([np.column_stack(cols).astype(np.float64), rules, dense])
+    return portable(np.column_stack([np.column_stack(cols).astype(np.float64), rules, dense]))
 
 
 _STEPS = (-4.0, -2.0, 0.0, 2.0, 4.0)

@@ -13,6 +13,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -85,8 +86,9 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
 def _sample_weight(ex: Example) -> np.ndarray:
     """The judge counts words, not lines: a long paragraph weighs more than a one-word line;
     and it averages pages: each page weighs the same in total."""
-    w = np.sqrt(np.expm1(ex.feats.dense[:, 1]) + 1.0)
-    return w * (PAGE_WEIGHT / max(float(w.sum()), 1e-9))
+    words = np.rint(np.expm1(ex.feats.dense[:, 1]))  # the exact count back from log(1 + words)
+    w = np.sqrt(words + 1.0)
+    return w * (PAGE_WEIGHT / max(math.fsum(w.tolist()), 1e-9))  # fsum: one sum, whatever the CPU
 
 
 def _first_stage_matrix(examples: list[Example], mean: np.ndarray, scale: np.ndarray):
