@@ -52,6 +52,12 @@ def portable(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float64).astype(np.float32).astype(np.float64)
 
 
+def count_of(log_counts: np.ndarray) -> np.ndarray:
+    """The exact counts back from a ``log(1 + count)`` column (rounded by ``portable``, so exp alone
+    would miss them by a little, and by a different little on another CPU)."""
+    return np.rint(np.expm1(log_counts))
+
+
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Which ``values`` occur in ``sorted_set`` (a binary search each: the set is a title's words)."""
     if not len(sorted_set):
@@ -336,7 +342,7 @@ def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
     block lies, and what rules found around; ``rules`` is (segments, labels) of rule scores."""
     n = len(logit)
     log_chars = dense[:, 0]
-    chars = np.rint(np.expm1(log_chars))  # the exact count back (log_chars is rounded: portable)
+    chars = count_of(log_chars)
     weight = chars + 1.0
     idx = np.arange(n)
     cols = [logit]

@@ -33,6 +33,7 @@ from .features import (
     SegmentFeatures,
     StopWordHashes,
     context_features,
+    count_of,
     standardise,
 )
 from .labels import MIN_COVER, SHINGLE, gold_labels
@@ -86,8 +87,7 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
 def _sample_weight(ex: Example) -> np.ndarray:
     """The judge counts words, not lines: a long paragraph weighs more than a one-word line;
     and it averages pages: each page weighs the same in total."""
-    words = np.rint(np.expm1(ex.feats.dense[:, 1]))  # the exact count back from log(1 + words)
-    w = np.sqrt(words + 1.0)
+    w = np.sqrt(count_of(ex.feats.dense[:, 1]) + 1.0)
     return w * (PAGE_WEIGHT / max(math.fsum(w.tolist()), 1e-9))  # fsum: one sum, whatever the CPU
 
 
