@@ -175,3 +175,46 @@ def test_features_are_the_same_bytes_whatever_simd_numpy_picks(tmp_path):
         assert proc.returncode == 0, proc.stderr
         digests.append(proc.stdout.strip())
     assert len(digests[0]) == 64 and digests[0] == digests[1]
+
+
+def test_word_hash_is_the_polynomial_of_its_code_points_on_any_length_of_text():
+    """Run hashes come from one prefix sum and the inverse of P; they must equal the definition,
+    sum(code[k] * P^(k+1)) mod 2^64, also past the precomputed power tables (64 K characters)."""
+    words = ["alpha", "Beta", "日本語", "x" * 40]
+    text = "filler " * 12000 + "\n" + " ".join(words)  # a line that lies beyond 64 K characters
+
+    def definition(word: str) -> int:
+        return sum(ord(c) * pow(0x100000001B3, k + 1, 1 << 64) for k, c in enumerate(word)) % (1 << 64)
+
+    assert word_hashes(words).tolist() == [definition(w) for w in words]
+    feats = _features(text)
+    alone = _features(" ".join(words))
+    assert set(alone.gram_bucket.tolist()) <= set(feats.gram_bucket.tolist())
+
+
+def test_stop_word_table_finds_every_word_of_every_list_and_nothing_else():
+    lists = {f"l{i}": frozenset(f"w{i}x{j}" for j in range(300)) | {"shared"} for i in range(5)}
+    stop = StopWordHashes(lists)
+    for bit, lang in enumerate(stop.languages):
+        masks = stop.lookup(word_hashes(sorted(lists[lang])))
+        assert ((masks >> np.uint64(bit)) & np.uint64(1)).all()
+    assert int(stop.lookup(word_hashes(["shared"]))[0]) == 0b11111
+    strangers = np.random.default_rng(0).integers(0, 2**63, 20000, dtype=np.uint64)
+    assert not stop.lookup(strangers).any()
+    assert stop.lookup(np.zeros(0, dtype=np.uint64)).shape == (0,)
+
+
+def test_stop_word_table_places_keys_that_collide_in_both_slots():
+    """Keys left over from the vectorised placement are inserted one by one, displacing others."""
+    from service.model.features import _cuckoo, _slots
+
+    keys = np.random.default_rng(1).integers(1, 2**63, 40, dtype=np.uint64)
+    values = np.arange(1, 41, dtype=np.uint64)
+    bits = 6  # 2 x 64 slots for 40 keys: collisions in both arrays are certain
+    assert len(np.unique(_slots(keys, bits, 0))) < len(keys)
+    tables, masks = _cuckoo(keys, values, bits)
+    found = np.zeros(len(keys), dtype=np.uint64)
+    for table in (0, 1):
+        slot = _slots(keys, bits, table)
+        found |= np.where(tables[table][slot] == keys, masks[table][slot], np.uint64(0))
+    assert found.tolist() == values.tolist()

@@ -89,19 +89,44 @@ def word_hashes(words: list[str]) -> np.ndarray:
     return _run_hashes_of((codes,), starts, lengths)[0]
 
 
-def _run_hashes_of(code_arrays: tuple[np.ndarray, ...], starts: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
-    """Polynomial hash of each run ``codes[start:start+length]`` in each of ``code_arrays``, independent
-    of where the run lies (one lay-out of the runs serves every array)."""
-    total = int(lengths.sum())
-    if total == 0:
-        return [np.zeros(len(starts), dtype=np.uint64) for _ in code_arrays]
-    run_of_char = np.repeat(np.arange(len(starts)), lengths)
-    first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    offset = np.arange(total) - first[run_of_char]
-    powers = np.cumprod(np.full(int(lengths.max()), _P, dtype=np.uint64))[offset]  # P^1 .. P^max
-    at = np.repeat(starts, lengths) + offset
+def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P^(j+1)`` and ``P^-j`` (mod 2^64) for j < size: P is odd, so it has an inverse mod 2^64."""
+    if size <= len(_POWERS[0]):
+        return _POWERS[0][:size], _POWERS[1][:size]
+    return _power_tables(size)
+
+
+def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    up = np.full(size, _P, dtype=np.uint64)
+    down = np.full(size, _P_INVERSE, dtype=np.uint64)
+    down[0] = 1
     with np.errstate(over="ignore"):
-        return [np.add.reduceat(codes[at].astype(np.uint64) * powers, first) for codes in code_arrays]
+        return np.cumprod(up), np.cumprod(down)
+
+
+def _run_hashes_of(code_arrays: tuple[np.ndarray, ...], starts: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """Polynomial hash ``sum(codes[start + k] * P^(k+1))`` of each run ``codes[start:start+length]`` in
+    each of ``code_arrays``, independent of where the run lies.
+
+    One prefix sum of ``codes[j] * P^(j+1)`` over the whole array serves every run: the difference
+    at a run's bounds is its hash times ``P^start``, undone by multiplying with ``P^-start``
+    (arithmetic mod 2^64 is exact, whatever the order of the sums)."""
+    if not len(starts):
+        return [np.zeros(0, dtype=np.uint64) for _ in code_arrays]
+    size = len(code_arrays[0])
+    up, down = _powers(size)
+    ends = starts + lengths
+    out = []
+    with np.errstate(over="ignore"):
+        for codes in code_arrays:
+            prefix = np.zeros(size + 1, dtype=np.uint64)
+            np.cumsum(codes.astype(np.uint64) * up, out=prefix[1:])
+            out.append((prefix[ends] - prefix[starts]) * down[starts])
+    return out
+
+
+_P_INVERSE = np.uint64(pow(int(_P), -1, 1 << 64))
+_POWERS = _power_tables(1 << 16)  # texts up to 64 K characters (most pages) share these tables
 
 
 @dataclass(frozen=True)
@@ -114,8 +139,21 @@ class SegmentFeatures:
     gram_weight: np.ndarray  # its value: 1/sqrt(n-grams in the segment), first/last word 1
 
 
+# the two slot functions of the stop-word table: multiplicative hashing with two odd constants
+_SLOT_MIX = (np.uint64(0xD6E8FEB86659FD93), np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def _slots(hashes: np.ndarray, bits: int, table: int) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return ((hashes * _SLOT_MIX[table]) >> np.uint64(64 - bits)).astype(np.intp)
+
+
 class StopWordHashes:
-    """Stop words of many languages as sorted hashes with a bit mask of their languages."""
+    """Stop words of many languages: word hash -> bit mask of the languages listing the word.
+
+    Held in a cuckoo table (two arrays, each key in one of its two slots), so a page's words are
+    looked up in two vectorised probes, where a binary search over tens of thousands of hashes
+    costs a dozen dependent steps per word."""
 
     def __init__(self, lists: dict[str, frozenset[str]]) -> None:
         self.languages = tuple(sorted(lists))
@@ -126,16 +164,51 @@ class StopWordHashes:
             words = sorted(w.lower() for w in lists[lang] if _NOT_WORD.search(w) is None)
             for h in word_hashes(words).tolist():
                 masks[h] = masks.get(h, 0) | (1 << bit)
-        keys = sorted(masks)
-        self.hashes = np.array(keys, dtype=np.uint64)
-        self.masks = np.array([masks[k] for k in keys], dtype=np.uint64)
+        self.size = len(masks)
+        keys = np.array(sorted(masks), dtype=np.uint64)
+        values = np.array([masks[k] for k in keys.tolist()], dtype=np.uint64)
+        bits = max(4, (2 * len(keys)).bit_length())  # each array at least twice the keys: insertion ends fast
+        while (tables := _cuckoo(keys, values, bits)) is None:
+            bits += 1
+        self.bits = bits
+        self.keys, self.masks = tables
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
-        """Language mask of each word hash (0 for a word on no list)."""
-        if not len(self.hashes) or not len(hashes):
-            return np.zeros(len(hashes), dtype=np.uint64)
-        idx = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
-        return np.where(self.hashes[idx] == hashes, self.masks[idx], np.uint64(0))
+        """Language mask of each word hash (0 for a word on no list: an empty slot holds mask 0)."""
+        out = np.zeros(len(hashes), dtype=np.uint64)
+        for table in (0, 1):
+            slot = _slots(hashes, self.bits, table)
+            out |= np.where(self.keys[table][slot] == hashes, self.masks[table][slot], np.uint64(0))
+        return out
+
+
+def _cuckoo(keys: np.ndarray, values: np.ndarray, bits: int):
+    """Two arrays of ``2^bits`` slots holding every key in one of its two slots, or None when
+    insertion runs in a cycle (the caller then doubles the arrays). Every value is non-zero, so a
+    slot is free while its mask is 0. Most keys are placed at once, vectorised; the few left over
+    displace others, one by one."""
+    size = 1 << bits
+    tables = [np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.uint64)]
+    masks = [np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.uint64)]
+    left = np.arange(len(keys))
+    for table in (0, 1):
+        slot = _slots(keys[left], bits, table)
+        _, first = np.unique(slot, return_index=True)
+        tables[table][slot[first]] = keys[left[first]]
+        masks[table][slot[first]] = values[left[first]]
+        left = np.delete(left, first)
+    for i in left.tolist():
+        key, value, table = keys[i:i + 1], values[i:i + 1], 0
+        for _ in range(64):
+            slot = int(_slots(key, bits, table)[0])
+            evicted = tables[table][slot:slot + 1].copy(), masks[table][slot:slot + 1].copy()
+            tables[table][slot], masks[table][slot] = key[0], value[0]
+            if not evicted[1][0]:
+                break
+            (key, value), table = evicted, 1 - table
+        else:
+            return None
+    return tables, masks
 
 
 def _best_language(masks: np.ndarray, languages: int) -> int:
@@ -182,16 +255,15 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
             link_text[m.start(1):m.end(1)] = True
     word_char &= ~syntax
 
-    def per_segment(mask: np.ndarray) -> np.ndarray:
-        """How many characters of each segment ``mask`` marks (a prefix sum read at the bounds)."""
-        total = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-        return (total[ends] - total[starts]).astype(np.float64)
-
-    visible = per_segment(~syntax & ~is_space)
     digits = (codes >= 48) & (codes <= 57)
     upper = codes != lcodes
     letters = word_char & ~digits
-    punct = inside & ~syntax & ~word_char & ~is_space
+    # characters of each kind per segment: one prefix sum per kind, read at the segment bounds
+    kinds = np.zeros((7, size + 1), dtype=np.int32)
+    np.cumsum(np.stack((~syntax & ~is_space, link_text, syntax, digits, upper & letters, letters,
+                        inside & ~syntax & ~word_char & ~is_space)), axis=1, out=kinds[:, 1:])
+    visible, link_chars, syntax_chars, digit_chars, upper_letters, letter_chars, punct_chars = (
+        (kinds[:, ends] - kinds[:, starts]).astype(np.float64))
 
     # words: runs of word characters
     prev = np.concatenate(([False], word_char[:-1]))
@@ -229,7 +301,6 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
 
     safe_words = np.maximum(words, 1)
     safe_vis = np.maximum(visible, 1)
-    link_chars = per_segment(link_text)
     line_counts = np.bincount(lines - lines.min(), minlength=1)
     last = codes[ends - 1]
     first = codes[starts]
@@ -242,13 +313,13 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         np.log1p(words),
         stopwords / safe_words,
         link_chars / safe_vis,
-        per_segment(syntax) / np.maximum(ends - starts, 1),
+        syntax_chars / np.maximum(ends - starts, 1),
         image_count > 0,
         in_code_table(last, _TERMINAL),
         last == ord(":"),
-        per_segment(digits) / safe_vis,
-        per_segment(upper & letters) / np.maximum(per_segment(letters), 1),
-        per_segment(punct) / safe_vis,
+        digit_chars / safe_vis,
+        upper_letters / np.maximum(letter_chars, 1),
+        punct_chars / safe_vis,
         np.log1p(word_chars / safe_words),
         capitalised / safe_words,
         np.arange(n) / max(n - 1, 1),
@@ -289,30 +360,25 @@ _EDGE = -4.0  # what lies beyond the document's edges looks like chrome, not pro
 _SECTION_LABELS = ("comments", "related")
 
 
-def _shift(x: np.ndarray, by: int, pad: float) -> np.ndarray:
-    """``x`` moved ``by`` places later (earlier if negative), padded at the edge."""
-    n = len(x)
-    out = np.full(n, pad, dtype=np.float64)
-    if by > 0:
-        out[by:] = x[: max(n - by, 0)]
-    elif by < 0:
-        out[: max(n + by, 0)] = x[-by:]
-    return out
+def _shifted(x: np.ndarray, steps: tuple[int, ...], pad: float) -> np.ndarray:
+    """(len(steps), n): ``x`` moved ``step`` places later (earlier if negative) for each step, padded
+    at the edges: one gather from a padded copy."""
+    n, reach = len(x), max(abs(k) for k in steps)
+    padded = np.concatenate((np.full(reach, pad), x, np.full(reach, pad)))
+    return padded[(reach - np.array(steps))[:, None] + np.arange(n)]
 
 
-def _window_means(x: np.ndarray, weight: np.ndarray, radii: tuple[int, ...]) -> list[np.ndarray]:
-    """Weighted mean of ``x`` over the ``radius`` segments on either side, for each radius (one
-    prefix sum serves them all)."""
+def _window_means(x: np.ndarray, weight: np.ndarray, radii: tuple[int, ...]) -> np.ndarray:
+    """(len(radii), n): weighted mean of ``x`` over the ``radius`` segments on either side, for each
+    radius (one prefix sum serves them all)."""
     n = len(x)
     cx = np.concatenate(([0.0], np.cumsum(x * weight)))
     cw = np.concatenate(([0.0], np.cumsum(weight)))
     idx = np.arange(n)
-    out = []
-    for radius in radii:
-        lo = np.maximum(idx - radius, 0)
-        hi = np.minimum(idx + radius + 1, n)
-        out.append((cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9))
-    return out
+    reach = np.array(radii)[:, None]
+    lo = np.maximum(idx - reach, 0)
+    hi = np.minimum(idx + reach + 1, n)
+    return (cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9)
 
 
 def main_block(gain: np.ndarray) -> tuple[int, int]:
@@ -339,65 +405,64 @@ def block_gain(probability: np.ndarray, chars: np.ndarray, bias: float, cap: flo
 def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,
                      rule_labels: tuple[str, ...]) -> np.ndarray:
     """Second-stage features: the first stage's verdict on the neighbours, where the article's main
-    block lies, and what rules found around; ``rules`` is (segments, labels) of rule scores."""
+    block lies, and what rules found around; ``rules`` is (segments, labels) of rule scores.
+
+    Built feature by feature into one (features, segments) array, each group of columns in a few
+    whole-array steps: pages have a couple of hundred segments, so the cost is the number of numpy
+    calls, not their size. Returned as its (segments, features) transpose."""
     n = len(logit)
     log_chars = dense[:, 0]
     chars = count_of(log_chars)
     weight = chars + 1.0
     idx = np.arange(n)
-    cols = [logit]
-    for by in (1, 2, 3):
-        cols += [_shift(logit, by, _EDGE), _shift(logit, -by, _EDGE)]
-    cols += [_shift(log_chars, 1, 0.0), _shift(log_chars, -1, 0.0)]
-    near = dict(zip((2, 5, 10, 20, 40), _window_means(logit, weight, (2, 5, 10, 20, 40)), strict=True))
-    cols += [near[2], near[5], near[10]]
+    near = _window_means(logit, weight, _RADII)  # rows: radius 2, 5, 10, 20, 40
     prose = np.where(logit > 0, weight, 0.0)
     before = np.cumsum(prose) - prose
     total = max(float(prose.sum()), 1.0)
-    cols += [before / total, (total - before - prose) / total]
-    best_before = _shift(np.maximum.accumulate(logit), 1, _EDGE)
-    best_after = _shift(np.maximum.accumulate(logit[::-1])[::-1], -1, _EDGE)
-    cols += [best_before, best_after]
-    for bias in (0.5, 0.3):
-        lo, hi = main_block(block_gain(portable(1.0 / (1.0 + np.exp(-logit))), chars, bias, 400.0))
-        cols += [(idx >= lo) & (idx < hi), np.maximum(lo - idx, 0) / max(n, 1), np.maximum(idx - hi + 1, 0) / max(n, 1)]
+    probability = portable(1.0 / (1.0 + np.exp(-logit)))
     ruled = rules.max(axis=1) if rules.shape[1] else np.zeros(n)
-    cols += [_shift(ruled, 1, 0.0), _shift(ruled, -1, 0.0)]
     section = np.zeros(n, dtype=bool)
     for label in _SECTION_LABELS:
         if label in rule_labels:
             section |= rules[:, rule_labels.index(label)] > 0
     after_prose = np.maximum.accumulate(logit > 1)
-    cols += [np.maximum.accumulate(section & after_prose), np.cumsum(section) / (1 + section.sum())]
-    ruled_any = (ruled > 0).astype(np.float64)
-    cols += _window_means(ruled_any, np.ones(n), (3, 8))
+    cols = [logit[None, :], _shifted(logit, (1, -1, 2, -2, 3, -3), _EDGE), _shifted(log_chars, (1, -1), 0.0),
+            near[:3], before / total, (total - before - prose) / total,
+            _shifted(np.maximum.accumulate(logit), (1,), _EDGE),
+            _shifted(np.maximum.accumulate(logit[::-1])[::-1], (-1,), _EDGE)]
+    for bias in (0.5, 0.3):
+        lo, hi = main_block(block_gain(probability, chars, bias, 400.0))
+        cols += [(idx >= lo) & (idx < hi), np.maximum(lo - idx, 0) / max(n, 1), np.maximum(idx - hi + 1, 0) / max(n, 1)]
+    cols += [_shifted(ruled, (1, -1), 0.0), np.maximum.accumulate(section & after_prose),
+             np.cumsum(section) / (1 + section.sum()),
+             _window_means((ruled > 0).astype(np.float64), np.ones(n), (3, 8))]
     cols += _document_relative(logit, weight, near)
-    return portable(np.column_stack([np.column_stack(cols).astype(np.float64), rules, dense]))
+    cols += [rules.T, dense.T]
+    return portable(np.vstack([np.reshape(c, (-1, n)) for c in cols])).T
 
 
-_STEPS = (-4.0, -2.0, 0.0, 2.0, 4.0)
+_RADII = (2, 5, 10, 20, 40)
+_STEPS = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
 _STRONG = 3.0  # a first-stage log-odds this high is prose beyond doubt
 
 
-def _document_relative(logit: np.ndarray, weight: np.ndarray, near: dict[int, np.ndarray]) -> list[np.ndarray]:
+def _document_relative(logit: np.ndarray, weight: np.ndarray, near: np.ndarray) -> list[np.ndarray]:
     """The verdict against the page's own verdicts: pages differ in how prose-like all their text is.
 
     Steps of the verdict and its local means let the linear second stage bend; the rank, the
     distance from the page's best and median, the share judged prose and the distance to the
     nearest sure prose place a segment within its page."""
     n = len(logit)
-    cols: list[np.ndarray] = []
-    for values in (logit, near[2], near[5]):
-        cols += [(values > step).astype(np.float64) for step in _STEPS]
+    steps = np.vstack((logit, near[0], near[1]))[:, None, :] > _STEPS[None, :, None]  # (3 values, 5 steps, n)
     prose = logit > 0
     order = np.argsort(logit, kind="stable")
     rank = np.empty(n)
     rank[order] = np.arange(n)  # the inverse permutation: each segment's place in the sorted order
     ordered = logit[order]
     median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
-    cols += [rank / max(n - 1, 1), np.full(n, prose.mean()),
-             np.full(n, np.log1p(max(float(weight[prose].sum()), 1.0))), logit - median, logit - ordered[-1]]
-    cols += [near[20], near[40]]
+    cols = [steps, rank / max(n - 1, 1), np.full(n, prose.mean()),
+            np.full(n, np.log1p(max(float(weight[prose].sum()), 1.0))), logit - median, logit - ordered[-1],
+            near[3:5]]
     idx = np.arange(n)
     strong = np.flatnonzero(logit > _STRONG)
     if len(strong):

@@ -60,7 +60,7 @@ class TreeEnsemble:
         trees, internal = self.features.shape
         if n == 0:
             return np.zeros(0)
-        columns = np.ascontiguousarray(x, dtype=np.float64).T.ravel()  # feature-major: one flat gather
+        columns = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T).ravel()  # feature-major: one flat gather
         features, thresholds, leaves = self._flat
         features = features * n
         tree_offset = (np.arange(trees) * internal)[None, :]
