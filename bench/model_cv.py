@@ -108,7 +108,7 @@ def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, t
                 p, r = doc_scores(rec["gold"], result.text)
                 if dump:
                     dump.write(json.dumps({"seed": seed, "corpus": corpus, "id": rec["id"], "view": view, "p": p,
-                                           "r": r, "spans": [dataclasses.astuple(s) for s in result.spans]}) + "\n")
+                                           "r": r, "spans": [list(s) for s in result.spans]}) + "\n")
                 worst.setdefault((corpus, view), []).append((min(p or 0, r or 0), p, r, rec["id"]))
                 ps, rs = scores.setdefault((corpus, view), ([], []))
                 if p is not None:
