@@ -61,26 +61,47 @@ def _f1(precisions: list[float], recalls: list[float]) -> tuple[float, float, fl
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
-def _training_digest(data, args, seed: int, params) -> str:
-    """What a fold model is fitted from, as a digest (the cache's key)."""
+def _training_digest(data, args, seed: int) -> str:
+    """What stage one's fold models are fitted from, as a digest (the first cache's key)."""
     h = hashlib.sha256()
     for array in (data.x.data, data.x.indices, data.x.indptr, data.y, data.weight, data.bounds):
         h.update(np.ascontiguousarray(array).tobytes())
-    h.update(json.dumps([FEATURE_VERSION, seed, args.folds, args.c_first, dataclasses.asdict(params)]).encode())
+    h.update(json.dumps([FEATURE_VERSION, seed, args.folds, args.c_first]).encode())
     return h.hexdigest()[:24]
 
 
+def _first_stage(args, seed: int, data, folds: np.ndarray):
+    """Stage one's out-of-fold verdicts and fold models, from the cache when it holds them."""
+    path = args.cache / f"cv-{_training_digest(data, args, seed)}-first.npz" if args.cache else None
+    if path is not None and path.exists():
+        with np.load(path) as saved:
+            first = np.split(saved["first"], data.bounds[1:-1])
+            models = [(saved["coef"][k], float(saved["intercept"][k])) for k in range(args.folds)]
+        _log(f"  seed {seed}: stage one from {path}")
+        return first, models
+    first, models = first_stage_out_of_fold(data, folds, args.folds, args.c_first, seed, _log)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, first=np.concatenate(first), coef=np.stack([c for c, _ in models]),
+                 intercept=np.array([i for _, i in models]))
+    return first, models
+
+
 def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> list[SegmentModel]:
-    """The model of each fold (fitted on the other folds), from the cache when it holds them."""
+    """The model of each fold (fitted on the other folds), from the cache when it holds them: stage
+    two is keyed by its own inputs (the context matrix), so a change of context features refits it
+    alone."""
+    first, first_models = _first_stage(args, seed, data, folds)
+    ctx = context_matrix(examples, first)
     paths = []
     if args.cache:
-        key = _training_digest(data, args, seed, params)
-        paths = [args.cache / f"cv-{key}-fold{k}.npz" for k in range(args.folds)]
+        h = hashlib.sha256(_training_digest(data, args, seed).encode())
+        h.update(np.ascontiguousarray(ctx).tobytes())
+        h.update(json.dumps(dataclasses.asdict(params)).encode())
+        paths = [args.cache / f"cv-{h.hexdigest()[:24]}-fold{k}.npz" for k in range(args.folds)]
         if all(p.exists() for p in paths):
             _log(f"  seed {seed}: fold models from {args.cache}")
             return [SegmentModel.load(p) for p in paths]
-    first, first_models = first_stage_out_of_fold(data, folds, args.folds, args.c_first, seed, _log)
-    ctx = context_matrix(examples, first)
     models = [assemble_model(data, first_models[k], ctx, data.rows(np.flatnonzero(folds != k)), params, seed,
                              {"name": f"cv_fold_{k}", "feature_version": FEATURE_VERSION,
                               "dense_names": list(DENSE_NAMES)}) for k in range(args.folds)]
