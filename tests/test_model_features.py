@@ -128,6 +128,32 @@ def test_context_features_shape_and_edges():
     assert one.shape == (1, ctx.shape[1])
 
 
+
+def test_context_features_neighbours_and_window_means_match_their_definition():
+    """The first columns, built in a few wide steps, against a plain loop over the segments:
+    the verdict, its neighbours one to three places away (edges read as chrome, -4), the length of
+    the neighbours one away, and the length-weighted mean verdict within 2, 5 and 10 segments."""
+    rng = np.random.default_rng(3)
+    n = 23
+    logit = rng.normal(size=n) * 3
+    text = "\n".join("word " * int(k) for k in rng.integers(1, 40, size=n))
+    feats = _features(text)
+    ctx = context_features(logit, feats.dense, np.zeros((n, len(LABELS))), LABELS)
+    chars = np.rint(np.expm1(feats.dense[:, 0]))
+    log_chars = feats.dense[:, 0]
+    expected = []
+    for i in range(n):
+        row = [logit[i]]
+        for by in (1, 2, 3):
+            row += [logit[i - by] if i - by >= 0 else -4.0, logit[i + by] if i + by < n else -4.0]
+        row += [log_chars[i - 1] if i >= 1 else 0.0, log_chars[i + 1] if i + 1 < n else 0.0]
+        for radius in (2, 5, 10):
+            lo, hi = max(i - radius, 0), min(i + radius + 1, n)
+            weight = chars[lo:hi] + 1.0
+            row.append(float((logit[lo:hi] * weight).sum() / weight.sum()))
+        expected.append(row)
+    np.testing.assert_allclose(ctx[:, :12], np.array(expected), rtol=1e-6)  # float32 precision
+
 _FEATURES_DIGEST = """
 import hashlib, pathlib, sys
 import numpy as np
