@@ -164,7 +164,6 @@ class StopWordHashes:
             words = sorted(w.lower() for w in lists[lang] if _NOT_WORD.search(w) is None)
             for h in word_hashes(words).tolist():
                 masks[h] = masks.get(h, 0) | (1 << bit)
-        self.size = len(masks)
         keys = np.array(sorted(masks), dtype=np.uint64)
         values = np.array([masks[k] for k in keys.tolist()], dtype=np.uint64)
         bits = max(4, (2 * len(keys)).bit_length())  # each array at least twice the keys: insertion ends fast
