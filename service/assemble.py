@@ -22,9 +22,7 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
     if not text:
         return ()
     owners: list[Decision] = list(resolution.decisions)
-    n = len(doc.segments)
-    owner = segment_of_each_char(len(text), np.fromiter((s.start for s in doc.segments), dtype=np.int64, count=n),
-                                 np.fromiter((s.end for s in doc.segments), dtype=np.int64, count=n))
+    owner = segment_of_each_char(len(text), doc.bounds[0], doc.bounds[1])
     for span in resolution.inline:
         owner[span.start:span.end] = len(owners)
         owners.append(Decision(span.label, span.score, span.tagger, span.rule))

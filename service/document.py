@@ -7,7 +7,10 @@ original input (``Document.text``), which is never modified.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
+
+import numpy as np
 
 LABELS: tuple[str, ...] = (
     "content",
@@ -71,12 +74,20 @@ class Span(NamedTuple):
     rule: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class Document:
-    """The raw input and what the segmenter found in it."""
+    """The raw input and what the segmenter found in it (neither changes once made)."""
 
     text: str
     segments: list[Segment] = field(default_factory=list)
+
+    @cached_property
+    def bounds(self) -> np.ndarray:
+        """(3, segments) int64: every segment's start, end and line, for the stages that work on
+        whole arrays (made once per document, not once per stage)."""
+        flat = np.fromiter((v for s in self.segments for v in (s.start, s.end, s.line)), dtype=np.int64,
+                           count=3 * len(self.segments))
+        return flat.reshape(-1, 3).T
 
 
 class Decision(NamedTuple):

@@ -220,7 +220,7 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         return Resolution([], [])
     decisions, classes = _base(doc, p, policy)
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
-    lengths = np.array([s.end - s.start for s in segments], dtype=np.float64)
+    lengths = (doc.bounds[1] - doc.bounds[0]).astype(np.float64)
     if p.context == "model":
         start, end = _model_main_block(p.quality, lengths, policy, p.markdown)
     elif p.context == "none":

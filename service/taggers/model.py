@@ -16,10 +16,7 @@ from ..model.features import SegmentFeatures, StopWordHashes, featurize, rule_ma
 
 def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tuple[SegmentFeatures, np.ndarray]:
     """The features of every segment and the rules' scores per label: what training reads too."""
-    n = len(doc.segments)
-    starts = np.fromiter((s.start for s in doc.segments), dtype=np.int64, count=n)
-    ends = np.fromiter((s.end for s in doc.segments), dtype=np.int64, count=n)
-    lines = np.fromiter((s.line for s in doc.segments), dtype=np.int64, count=n)
+    starts, ends, lines = doc.bounds
     feats = featurize(doc.text, starts, ends, lines, stop)
     return feats, rule_matrix(starts, ends, rule_spans, LABELS)
 

@@ -93,8 +93,7 @@ def measure(doc: Document, stop: StopWords) -> tuple[SegmentStats, bool]:
     """Measure every segment; also tell whether a stop-word list fits the document."""
     text, segments = doc.text, doc.segments
     n = len(segments)
-    starts = np.fromiter((s.start for s in segments), dtype=np.int64, count=n)
-    ends = np.fromiter((s.end for s in segments), dtype=np.int64, count=n)
+    starts, ends = doc.bounds[0], doc.bounds[1]
     chars = (ends - starts).astype(np.float64)
 
     # words: the runs of word characters, found once; their starts come from a mask
