@@ -70,9 +70,9 @@ def _training_digest(data, args, seed: int) -> str:
     return h.hexdigest()[:24]
 
 
-def _first_stage(args, seed: int, data, folds: np.ndarray):
+def _first_stage(args, seed: int, data, folds: np.ndarray, digest: str):
     """Stage one's out-of-fold verdicts and fold models, from the cache when it holds them."""
-    path = args.cache / f"cv-{_training_digest(data, args, seed)}-first.npz" if args.cache else None
+    path = args.cache / f"cv-{digest}-first.npz" if args.cache else None
     if path is not None and path.exists():
         with np.load(path) as saved:
             first = np.split(saved["first"], data.bounds[1:-1])
@@ -91,11 +91,12 @@ def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> 
     """The model of each fold (fitted on the other folds), from the cache when it holds them: stage
     two is keyed by its own inputs (the context matrix), so a change of context features refits it
     alone."""
-    first, first_models = _first_stage(args, seed, data, folds)
+    digest = _training_digest(data, args, seed)
+    first, first_models = _first_stage(args, seed, data, folds, digest)
     ctx = context_matrix(examples, first)
     paths = []
     if args.cache:
-        h = hashlib.sha256(_training_digest(data, args, seed).encode())
+        h = hashlib.sha256(digest.encode())
         h.update(np.ascontiguousarray(ctx).tobytes())
         h.update(json.dumps(dataclasses.asdict(params)).encode())
         paths = [args.cache / f"cv-{h.hexdigest()[:24]}-fold{k}.npz" for k in range(args.folds)]
