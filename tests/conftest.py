@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from bench.server import start_server, stop_server
 from service import create_app
 from service.config import Settings
+from service.model.features import StopWordHashes
 from service.pipeline import Engine
+from service.rules import load_word_lists
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("WINNOW_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))
@@ -25,6 +28,17 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Engine:
     return Engine.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def rules_engine() -> Engine:
+    """The engine on the built-in rules without the segment model (what `winnow train` measures with)."""
+    return Engine.from_settings(replace(Settings(), model_path=Path("off")))
+
+
+@pytest.fixture(scope="session")
+def stop_hashes() -> StopWordHashes:
+    return StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
 
 
 @pytest.fixture(scope="session")

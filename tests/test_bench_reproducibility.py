@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from bench.reproducibility import answers_digest, features_digest, main
 from service.config import Settings
-from service.model.features import StopWordHashes
 from service.pipeline import Engine
-from service.rules import load_word_lists
 
 PROSE = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
          "asked whether the work could start before the winter, when traffic is lower.")
@@ -23,16 +19,6 @@ PROSE = ("The council said on Tuesday that it would review the plan for the old 
 def _record(n: int, prose: str = PROSE) -> dict:
     text = "\n".join(["Home", "News", "Sport", prose, prose.upper(), "Share on Facebook", "Advertisement"] * 3)
     return {"id": f"p{n}", "split": "train", "gold": prose, "views": {"text": text, "markdown": text, "wet": text}}
-
-
-@pytest.fixture(scope="module")
-def rules_only() -> Engine:
-    return Engine.from_settings(replace(Settings(), model_path=Path("off")))
-
-
-@pytest.fixture(scope="module")
-def stop() -> StopWordHashes:
-    return StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
 
 
 def test_answers_digest_depends_on_the_answers_only():
@@ -44,13 +30,13 @@ def test_answers_digest_depends_on_the_answers_only():
     assert answers_digest(Engine.from_settings(Settings()), changed)[0] != first[0]
 
 
-def test_features_digest_depends_on_the_training_inputs_only(rules_only, stop):
+def test_features_digest_depends_on_the_training_inputs_only(rules_engine, stop_hashes):
     records = [_record(1), _record(2)]
-    digest, segments = features_digest(rules_only, stop, records)
-    assert (digest, segments) == features_digest(rules_only, stop, records)
+    digest, segments = features_digest(rules_engine, stop_hashes, records)
+    assert (digest, segments) == features_digest(rules_engine, stop_hashes, records)
     assert segments > 0
     relabelled = [_record(1), dict(_record(2), gold="Home")]  # same text, other gold: other labels
-    assert features_digest(rules_only, stop, relabelled)[0] != digest
+    assert features_digest(rules_engine, stop_hashes, relabelled)[0] != digest
 
 
 def test_main_prints_the_lines_to_compare(tmp_path, capsys):

@@ -17,13 +17,10 @@ import pytest
 
 pytest.importorskip("sklearn", reason="training needs the [train] extra (scikit-learn)")
 
-from service.config import Settings  # noqa: E402
 from service.model.artifact import ModelError, SegmentModel  # noqa: E402
-from service.model.features import StopWordHashes  # noqa: E402
 from service.model.train import train  # noqa: E402
 from service.model.trees import TreeEnsemble  # noqa: E402
 from service.pipeline import Engine  # noqa: E402
-from service.rules import load_word_lists  # noqa: E402
 
 WORDS = ("the council said that it would review the plan for the old bridge and the new road after "
          "residents asked whether the work could start before the winter when traffic is lower").split()
@@ -51,23 +48,13 @@ def corpus(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def rules_engine() -> Engine:
-    return Engine.from_settings(replace(Settings(), model_path=Path("off")))
-
-
-@pytest.fixture(scope="module")
-def stop() -> StopWordHashes:
-    return StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
-
-
 def _quiet(_msg: str) -> None:
     pass
 
 
-def test_train_is_deterministic(corpus, rules_engine, stop, tmp_path):
-    a = train(rules_engine, stop, [corpus], tmp_path / "a.npz", seed=3, log=_quiet)
-    b = train(rules_engine, stop, [corpus], tmp_path / "b.npz", seed=3, log=_quiet)
+def test_train_is_deterministic(corpus, rules_engine, stop_hashes, tmp_path):
+    a = train(rules_engine, stop_hashes, [corpus], tmp_path / "a.npz", seed=3, log=_quiet)
+    b = train(rules_engine, stop_hashes, [corpus], tmp_path / "b.npz", seed=3, log=_quiet)
     for name in ("dense_coef", "hash_coef", "dense_mean"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     for name in ("features", "thresholds", "leaves"):
@@ -84,24 +71,24 @@ def test_train_is_deterministic(corpus, rules_engine, stop, tmp_path):
     assert np.allclose(loaded.hash_coef, a.hash_coef)
 
 
-def test_trained_model_separates_prose_from_chaff(corpus, rules_engine, stop, tmp_path):
-    model = train(rules_engine, stop, [corpus], tmp_path / "m.npz", log=_quiet)
+def test_trained_model_separates_prose_from_chaff(corpus, rules_engine, stop_hashes, tmp_path):
+    model = train(rules_engine, stop_hashes, [corpus], tmp_path / "m.npz", log=_quiet)
     thresholds = replace(rules_engine.thresholds, model_min_segments=1)  # these pages are short
-    engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop)
+    engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop_hashes)
     page = _page(random.Random(99), 0)
     result = engine.clean(page["views"]["text"])
     assert result.text.split("\n") == page["gold"].split("\n")
     assert any(s.tagger == "segment_model_v1" for s in result.spans)
 
 
-def test_pages_shorter_than_the_models_range_are_left_to_the_rules(corpus, rules_engine, stop, tmp_path):
+def test_pages_shorter_than_the_models_range_are_left_to_the_rules(corpus, rules_engine, stop_hashes, tmp_path):
     """Below the gate no segment is judged by context (neither the model nor the heuristic): only rules remove."""
-    model = train(rules_engine, stop, [corpus], tmp_path / "m.npz", log=_quiet)
+    model = train(rules_engine, stop_hashes, [corpus], tmp_path / "m.npz", log=_quiet)
     page = _page(random.Random(99), 0)["views"]["text"]
     segments = page.count("\n") + 1
     for min_segments, tagger in ((segments + 1, "unjudged_v1"), (segments, "segment_model_v1")):
         thresholds = replace(rules_engine.thresholds, model_min_segments=min_segments)
-        engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop)
+        engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop_hashes)
         spans = engine.clean(page).spans
         taggers = {s.tagger for s in spans}
         assert tagger in taggers, (min_segments, taggers)
@@ -112,9 +99,9 @@ def test_pages_shorter_than_the_models_range_are_left_to_the_rules(corpus, rules
                        for s in spans if s.label != "content"), spans
 
 
-def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_engine, stop, tmp_path):
+def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_engine, stop_hashes, tmp_path):
     path = tmp_path / "m.npz"
-    model = train(rules_engine, stop, [corpus], path, log=_quiet)
+    model = train(rules_engine, stop_hashes, [corpus], path, log=_quiet)
     with np.load(path, allow_pickle=False) as data:  # would raise if anything needed pickle
         assert data["hash_coef"].dtype == np.float32
     bad = replace(model, card=dict(model.card, feature_version=-1))
@@ -157,12 +144,12 @@ def test_cli_train_refuses_a_missing_corpus(tmp_path):
     assert proc.returncode == 2 and "no such corpus" in proc.stderr
 
 
-def test_every_page_weighs_the_same_in_training(corpus, rules_engine, stop):
+def test_every_page_weighs_the_same_in_training(corpus, rules_engine, stop_hashes):
     """The judge averages pages, so training does too: a long page's segments share the weight a short
     page's segments have, and inside a page a long paragraph still weighs more than a one-word line."""
     from service.model.train import PAGE_WEIGHT, _sample_weight, build_examples, read_records
 
-    examples = build_examples(rules_engine, stop, read_records(corpus)[:6])
+    examples = build_examples(rules_engine, stop_hashes, read_records(corpus)[:6])
     sizes = {len(ex.labels) for ex in examples}
     assert len(sizes) > 1, "the sample should hold pages of different lengths"
     for ex in examples:
