@@ -63,9 +63,7 @@ def _f1(precisions: list[float], recalls: list[float]) -> tuple[float, float, fl
 
 def _training_digest(data, args, seed: int) -> str:
     """What stage one's fold models are fitted from, as a digest (the first cache's key)."""
-    h = hashlib.sha256()
-    for array in (data.x.data, data.x.indices, data.x.indptr, data.y, data.weight, data.bounds):
-        h.update(np.ascontiguousarray(array).tobytes())
+    h = hashlib.sha256(data.digest().encode())
     h.update(json.dumps([FEATURE_VERSION, seed, args.folds, args.c_first]).encode())
     return h.hexdigest()[:24]
 

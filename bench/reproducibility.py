@@ -43,10 +43,12 @@ def _log(msg: str) -> None:
 
 
 def machine() -> str:
-    from numpy._core._multiarray_umath import __cpu_features__ as features
-
-    found = sorted(name for name, on in features.items() if on)
-    return f"{platform.machine()} python {platform.python_version()} numpy {np.__version__}: {' '.join(found)}"
+    try:  # numpy does not export its CPU feature table; a later numpy may move it
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+        found = " ".join(sorted(name for name, on in features.items() if on))
+    except ImportError:
+        found = "(SIMD extensions unknown)"
+    return f"{platform.machine()} python {platform.python_version()} numpy {np.__version__}: {found}"
 
 
 def answers_digest(engine: Engine, records: list[dict]) -> tuple[str, int]:
@@ -69,10 +71,7 @@ def answers_digest(engine: Engine, records: list[dict]) -> tuple[str, int]:
 def features_digest(engine: Engine, stop: StopWordHashes, records: list[dict]) -> tuple[str, int]:
     """Digest of the training matrix built from ``records``, and its number of segments."""
     data = prepare(build_examples(engine, stop, records))
-    h = hashlib.sha256()
-    for array in (data.x.data, data.x.indices, data.x.indptr, data.y, data.weight, data.bounds):
-        h.update(np.ascontiguousarray(array).tobytes())
-    return h.hexdigest()[:16], len(data.y)
+    return data.digest()[:16], len(data.y)
 
 
 def main(argv: list[str] | None = None) -> int:

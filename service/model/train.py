@@ -129,6 +129,13 @@ class Prepared:
     def rows(self, which: np.ndarray) -> np.ndarray:
         return np.concatenate([np.arange(self.bounds[i], self.bounds[i + 1]) for i in which])
 
+    def digest(self) -> str:
+        """sha256 of everything stage one is fitted from (matrix, labels, weights, example bounds)."""
+        h = hashlib.sha256()
+        for array in (self.x.data, self.x.indices, self.x.indptr, self.y, self.weight, self.bounds):
+            h.update(np.ascontiguousarray(array).tobytes())
+        return h.hexdigest()
+
 
 def prepare(examples: list[Example]) -> Prepared:
     if not examples:
