@@ -86,6 +86,7 @@ class Engine:
         self.unjudged = UnjudgedTagger(stop, thresholds.quality)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
+        self.article_openers = frozenset(r.id for r in rules.rules if r.opens_article)
         self.model_tagger = None
         if model is not None and stop_hashes is not None:
             self.model_tagger = ModelTagger(model, stop_hashes, thresholds.model_threshold)
@@ -151,6 +152,7 @@ class Engine:
             title=self.title.tag(doc),
             block_openers=self.block_openers,
             section_openers=self.section_openers,
+            article_openers=self.article_openers,
             context=context,
             markdown=looks_like_markdown(text),
         )

@@ -24,7 +24,7 @@ _SPACE = r"[ \t\xa0]+"
 _MAX_MEM = 64 << 20
 _RULE_KEYS = {
     "id", "label", "description", "scope", "phrases", "patterns", "languages",
-    "score", "max_chars", "opens_block", "opens_section", "inline", "case_sensitive", "examples",
+    "score", "max_chars", "opens_block", "opens_section", "opens_article", "inline", "case_sensitive", "examples",
 }
 
 
@@ -47,6 +47,7 @@ class Rule:
     max_chars: int | None
     opens_block: bool  # the label runs on over what follows until prose resumes (a paywall offer)
     opens_section: bool  # once the article has begun, the label runs on to its end (comments)
+    opens_article: bool  # the article begins here: the main block does not start before it (a dateline)
     inline: bool  # the span is the match (or its groups), not the segment around it
     case_sensitive: bool  # capitals are the point (a dateline): matched as written
     match_examples: tuple[str, ...]
@@ -57,7 +58,8 @@ class Rule:
         return {
             "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
             "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
-            "opens_block": self.opens_block, "opens_section": self.opens_section, "inline": self.inline,
+            "opens_block": self.opens_block, "opens_section": self.opens_section,
+            "opens_article": self.opens_article, "inline": self.inline,
             "pack": self.pack,
         }
 
@@ -166,6 +168,7 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         max_chars=int(max_chars) if max_chars is not None else None,
         opens_block=bool(raw.get("opens_block", defaults.get("opens_block", False))),
         opens_section=bool(raw.get("opens_section", defaults.get("opens_section", False))),
+        opens_article=bool(raw.get("opens_article", defaults.get("opens_article", False))),
         inline=inline,
         case_sensitive=case_sensitive,
         match_examples=match_examples,

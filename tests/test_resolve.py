@@ -90,3 +90,25 @@ def test_resolve_markdown_input_asks_less_of_the_main_block() -> None:
 
     assert rules(markdown=False) == ["model.good"] + ["resolve.outside_main_block"] * 6
     assert rules(markdown=True) == ["model.good"] + ["model.bad"] * 5 + ["model.good"]
+
+
+def test_resolve_article_opener_cuts_what_the_main_block_took_in_before_it() -> None:
+    """Teasers read as prose join the main block; a news dateline says where the story begins."""
+    text = "\n".join(["Teaser headline one and its summary " * 8, "Sports", "Teaser headline two and its summary " * 8,
+                      "BEIJING (AP) — the story begins here " * 6, "and goes on in a second paragraph " * 6])
+    doc = Document(text, split_segments(text))
+    probabilities = (0.95, 0.2, 0.95, 0.9, 0.95)
+    verdicts = [Span(s.start, s.end, "content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
+                     "model.good" if p >= 0.5 else "model.bad")
+                for s, p in zip(doc.segments, probabilities, strict=True)]
+    dateline = doc.segments[3]
+    rule = Span(dateline.start, dateline.end, "content", 0.9, "phrases_v1", "content.dateline")
+
+    def labels(openers: frozenset[str], policy: Policy | None = None) -> list[str]:
+        proposals = Proposals(rules=[rule], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(), article_openers=openers, context="model")
+        return [d.label for d in resolve(doc, proposals, policy or Policy()).decisions]
+
+    assert labels(frozenset()) == ["content", "boilerplate", "content", "content", "content"]
+    assert labels(frozenset({"content.dateline"})) == ["boilerplate"] * 3 + ["content", "content"]
+    assert labels(frozenset({"content.dateline"}), Policy(article_opener_starts_block=False)) == labels(frozenset())

@@ -206,3 +206,11 @@ def test_rules_case_sensitive_rule_needs_its_capitals() -> None:
     assert any(h.rule.id == dateline.id for h in RULES.line_hits(line))
     assert not any(h.rule.id == dateline.id for h in RULES.line_hits(line.lower()))
     assert not RULES.matches_example(dateline, line.lower())
+
+
+def test_rules_opens_article_is_read_from_the_pack(tmp_path: Path) -> None:
+    plain = load_rules(_pack(tmp_path, GOOD_RULE)).rules[0]
+    assert not plain.opens_article and plain.info()["opens_article"] is False
+    pack = GOOD_RULE.replace("phrases: [advertisement]", "phrases: [advertisement]\n    opens_article: true")
+    opener = load_rules(_pack(tmp_path, pack)).rules[0]
+    assert opener.opens_article and opener.info()["opens_article"] is True
