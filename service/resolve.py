@@ -40,7 +40,6 @@ class Policy:
     # block asks for less (chosen by cross-validation on train, bench/model_cv.py)
     model_block_bias_markdown: float = 0.3
     model_block_cap_chars: int = 400
-    article_opener_starts_block: bool = True
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -207,10 +206,7 @@ def _section_start(decisions: list[Decision], classes: list[str], openers: froze
 def _article_start(decisions: list[Decision], openers: frozenset[str], start: int, end: int) -> int:
     """Where a rule says the story begins (a news dateline), if it does inside the main block: the
     headlines and teasers the block took in before it are not the article."""
-    for i in range(start, end):
-        if decisions[i].rule in openers:
-            return i
-    return start
+    return next((i for i in range(start, end) if decisions[i].rule in openers), start)
 
 
 def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
@@ -241,7 +237,7 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         weights = np.array([weight_of[c] for c in classes])
         lengths = np.where(weights < 0, np.minimum(lengths, policy.penalty_cap_chars), lengths)
         start, end = _main_block(lengths, weights)
-    if p.context != "none" and policy.article_opener_starts_block:
+    if p.article_openers and p.context != "none":
         start = _article_start(decisions, p.article_openers, start, end)
     section = _section_start(decisions, classes, p.section_openers, start, end)
     if p.context != "heuristic":  # the model has read the context already: no jusText smoothing
