@@ -1,3 +1,4 @@
+import copy
 import dataclasses
 
 import numpy as np
@@ -201,3 +202,37 @@ def test_pipeline_thresholds_refuse_a_model_threshold_outside_0_1(tmp_path, valu
     bad.write_text(shipped.replace("  threshold: 0.3\n", f"  threshold: {value}\n"), encoding="utf-8")
     with pytest.raises(RuleError, match="invalid thresholds"):
         Thresholds.load(bad)
+
+
+_TEASERS = [
+    "Council Approves New Budget For Schools The city council approved a budget on Monday that gives schools more "
+    "money for teachers and books.",
+    "Storm Knocks Out Power Across The County A storm on Sunday night left thousands of homes without power, and "
+    "crews worked through the night.",
+    "Local Team Wins Regional Title The high school team won the regional title on Saturday after a close game that "
+    "went to overtime.",
+]
+_STORY = [
+    "ST. JOSEPH, Mich. (AP) — Michigan health authorities are reporting a sixth death linked to a rare virus spread "
+    "by mosquitoes, officials said on Monday.",
+    "Health department officials said the victim was one of two people who caught the virus this autumn, and that "
+    "the risk would last until the first hard frost.",
+    "Cases first appeared in the west of the state at the end of August, and the virus has since been found in "
+    "horses and deer in many counties.",
+    "Officials urged residents to use insect repellent and to stay indoors at dusk and dawn, when mosquitoes are most "
+    "active, until the weather turns cold.",
+]
+
+
+@pytest.mark.parametrize("which", ["engine", "rules_engine"])
+def test_pipeline_a_dateline_begins_the_article(which: str, request: pytest.FixtureRequest) -> None:
+    """Headline-and-summary teasers above a story read as prose and join the main block; the
+    news dateline (a rule with opens_article) says where the story begins."""
+    engine = request.getfixturevalue(which)
+    page = "\n".join(["Home", "News", "Sports", "Weather", "Latest Headlines", *_TEASERS,
+                      *["Weather", "Sports", "More"] * 3, "Michigan Officials: Sixth Death Linked To Virus",
+                      "November 19, 2019 at 9:45 am", *_STORY, "Comments", "Share", "Privacy Policy", "Contact Us"])
+    assert engine.clean(page).text == "\n".join(_STORY)
+    without = copy.copy(engine)
+    without.article_openers = frozenset()
+    assert without.clean(page).text.startswith(_TEASERS[0])
