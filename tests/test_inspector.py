@@ -12,7 +12,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,10 +66,25 @@ def test_inspector_files_name_no_other_host(name: str) -> None:
     assert "document.write" not in text and "eval(" not in text
 
 
-def test_inspector_files_are_package_data() -> None:
-    """A non-editable install (the Docker image) must ship the page too."""
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'package-data\s*=\s*\{[^}]*service\s*=\s*\[[^\]]*"static/\*"', pyproject)
+def test_inspector_files_are_in_the_wheel(tmp_path: Path) -> None:
+    """A non-editable install (the Docker image) must ship the page too: the wheel pip builds from
+    this checkout holds every static file, and setuptools has nothing to warn about them."""
+    if os.environ.get("WINNOW_SKIP_WHEEL") == "1":
+        pytest.skip("WINNOW_SKIP_WHEEL=1: building the wheel needs the package index (setuptools)")
+    source = tmp_path / "source"  # pip builds in the tree it is given: not in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-v",
+                           "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "absent from the `packages` configuration" not in proc.stdout + proc.stderr
+    (wheel,) = tmp_path.glob("winnow-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    for path in sorted(STATIC.iterdir()):
+        assert f"service/static/{path.name}" in names
 
 
 # --- in a real browser -------------------------------------------------------------------------
