@@ -40,6 +40,7 @@ class CleanRequest:
     keep: frozenset[str]
     offsets: str
     spans: bool
+    extracted: bool | None = None  # None: as the input's kind says (HTML: readability extracted it)
 
 
 def _engine() -> Engine:
@@ -98,12 +99,12 @@ def _check_string(name: str, value: object, max_chars: int) -> str:
     return value
 
 
-def _parse_options(raw: object) -> tuple[frozenset[str], str, bool]:
+def _parse_options(raw: object) -> tuple[frozenset[str], str, bool, bool | None]:
     if raw is None:
-        return KEPT_LABELS_DEFAULT, "codepoint", True
+        return KEPT_LABELS_DEFAULT, "codepoint", True, None
     if not isinstance(raw, dict):
         raise InvalidRequest("'options' must be an object")
-    unknown = set(raw) - {"keep", "offsets", "spans"}
+    unknown = set(raw) - {"keep", "offsets", "spans", "extracted"}
     if unknown:
         raise InvalidRequest(f"unknown options: {sorted(unknown)}")
     keep = raw.get("keep", sorted(KEPT_LABELS_DEFAULT))
@@ -118,7 +119,10 @@ def _parse_options(raw: object) -> tuple[frozenset[str], str, bool]:
     spans = raw.get("spans", True)
     if not isinstance(spans, bool):
         raise InvalidRequest("'options.spans' must be true or false")
-    return frozenset(keep), offsets, spans
+    extracted = raw.get("extracted")
+    if extracted is not None and not isinstance(extracted, bool):
+        raise InvalidRequest("'options.extracted' must be true, false or null")
+    return frozenset(keep), offsets, spans, extracted
 
 
 def parse_clean_request(settings: Settings, deadline: Deadline | None = None) -> CleanRequest:
@@ -156,10 +160,10 @@ def parse_clean_request(settings: Settings, deadline: Deadline | None = None) ->
         raise InvalidRequest("send exactly one of 'text' and 'html'")
     if "url" in payload and payload["url"] is not None and not isinstance(payload["url"], str):
         raise InvalidRequest("'url' must be a string (it is metadata only and never fetched)")
-    keep, offsets, spans = _parse_options(payload.get("options"))
+    keep, offsets, spans, extracted = _parse_options(payload.get("options"))
     text = _check_string("text", payload["text"], settings.max_text_chars) if "text" in payload else None
     html = _check_string("html", payload["html"], settings.max_body_bytes) if "html" in payload else None
-    return CleanRequest(text, html, keep, offsets, spans)
+    return CleanRequest(text, html, keep, offsets, spans, extracted)
 
 
 def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
@@ -174,7 +178,8 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
     source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
     if max_text_chars is not None and len(source) > max_text_chars:
         raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
-    result = engine.clean(source, keep=req.keep, deadline=deadline)
+    extracted = req.html is not None if req.extracted is None else req.extracted
+    result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted)
     if req.spans and max_spans is not None and len(result.spans) > max_spans:
         raise TooManySpans(f"the answer has {len(result.spans)} spans; the limit is {max_spans}: "
                            "send options.spans=false for the clean text alone, or a smaller document")

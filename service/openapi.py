@@ -52,6 +52,11 @@ def _schemas(settings: Settings) -> dict:
                             "description": "the unit of span offsets: code points, UTF-16 code units "
                                            "(JavaScript string indices) or UTF-8 bytes"},
                 "spans": {"type": "boolean", "description": "false: leave the spans out of the answer"},
+                "extracted": {"type": ["boolean", "null"],
+                              "description": "true: the text is a page's main content already (an "
+                                             "extractor's output), so only the rules remove anything: no "
+                                             "segment model, no main block. Absent or null: true for `html` "
+                                             "(readability has extracted it), false for `text`"},
             },
         },
         "CleanRequest": {

@@ -123,8 +123,11 @@ class Engine:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
-    def spans(self, text: str, deadline: Deadline | None = None) -> tuple[Span, ...]:
-        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages."""
+    def spans(self, text: str, deadline: Deadline | None = None, extracted: bool = False) -> tuple[Span, ...]:
+        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages.
+
+        ``extracted``: the text is a page's main content already (readability's pick from HTML, or
+        an extractor the client ran), so no line is judged by its page: only the rules remove."""
         # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
         scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
         doc = Document(scan, split_segments(scan))
@@ -137,7 +140,9 @@ class Engine:
         if sentences:  # sentences cut out of longer lines act like inline residue
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
         check(deadline, "rules")
-        if self.model_tagger is None:
+        if extracted:
+            context, content = "none", self.unjudged.tag(doc)
+        elif self.model_tagger is None:
             context, content = "heuristic", self.quality.tag(doc)
         elif len(doc.segments) >= self.thresholds.model_min_segments:
             context, content = "model", self.model_tagger.tag(doc, rules)
@@ -161,11 +166,12 @@ class Engine:
         return assemble(doc, resolution)
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
-              deadline: Deadline | None = None) -> Result:
+              deadline: Deadline | None = None, extracted: bool = False) -> Result:
         # the check pass reads the clean text exactly as a re-sent request would, its kind included:
-        # clean Markdown has lost its link lines and reads as plain text, and that is how it comes back
-        spans, clean = settle(text, self.spans(text, deadline), keep,
-                              lambda clean: self.spans(clean, deadline), self.thresholds.settle_passes)
+        # clean Markdown has lost its link lines and reads as plain text, and that is how it comes
+        # back; extracted text comes back as extracted (options.extracted)
+        spans, clean = settle(text, self.spans(text, deadline, extracted), keep,
+                              lambda clean: self.spans(clean, deadline, extracted), self.thresholds.settle_passes)
         removed: dict[str, int] = {}
         for span in spans:
             if span.label not in keep:

@@ -38,9 +38,9 @@ def assert_covers(spans: list[dict], length: int) -> None:
     assert pos == length
 
 
-def assert_matches_engine(body: dict, engine, source: str, keep=KEPT_LABELS_DEFAULT) -> None:
+def assert_matches_engine(body: dict, engine, source: str, keep=KEPT_LABELS_DEFAULT, extracted: bool = False) -> None:
     """The answer is the engine's result for ``source``, field by field."""
-    result = engine.clean(source, keep=keep)
+    result = engine.clean(source, keep=keep, extracted=extracted)
     assert body["text"] == result.text
     assert body["paywalled"] is result.paywalled
     assert body["stats"] == {"chars_in": len(source), "chars_out": len(result.text),
@@ -103,7 +103,7 @@ def test_api_html_answer_has_input_text_that_the_spans_index(client, engine) -> 
     assert set(body) == {"text", "spans", "stats", "paywalled", "version", "input_text"}
     assert body["input_text"] == html_to_text(PAGE)
     assert PROSE in body["input_text"] and "var x" not in body["input_text"]
-    assert_matches_engine(body, engine, body["input_text"])
+    assert_matches_engine(body, engine, body["input_text"], extracted=True)
 
 
 def test_api_raw_text_html_body(client, engine) -> None:
@@ -111,7 +111,7 @@ def test_api_raw_text_html_body(client, engine) -> None:
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["input_text"] == html_to_text(PAGE)
-    assert_matches_engine(body, engine, body["input_text"])
+    assert_matches_engine(body, engine, body["input_text"], extracted=True)
 
 
 def test_api_html_without_any_text_is_an_empty_answer(client) -> None:
@@ -167,6 +167,52 @@ def test_api_keep_option_is_passed_to_the_engine(client, engine, keep: list[str]
         assert body["text"] == "" and sum(body["stats"]["removed_chars_by_label"].values()) == len(DOC)
     if set(keep) == LABEL_SET:
         assert body["stats"]["removed_chars_by_label"] == {}
+
+
+LONG_PAGE = "\n".join(["Home", "News", "Sport", "Weather"] + [PROSE] * 20 + ["Advertisement", "Most read"]
+                      + [f"Council {n} votes on the plan for the old bridge" for n in range(6)])
+
+
+def _taggers(body: dict) -> set[str]:
+    return {s["tagger"] for s in body["spans"]}
+
+
+def test_api_extracted_text_is_left_to_the_rules(client, engine) -> None:
+    """options.extracted: true says the text is a page's main content already, so the segment model
+    does not judge it (no main block): only the rules remove; by default raw text is judged."""
+    judged = client.post("/v1/clean", json={"text": LONG_PAGE}).get_json()
+    assert engine.model_tagger.name in _taggers(judged)
+    assert_matches_engine(judged, engine, LONG_PAGE)
+    extracted = client.post("/v1/clean", json={"text": LONG_PAGE, "options": {"extracted": True}}).get_json()
+    assert engine.model_tagger.name not in _taggers(extracted)
+    assert_matches_engine(extracted, engine, LONG_PAGE, extracted=True)
+    assert "Sport" in extracted["text"] and "Advertisement" not in extracted["text"]  # a rule still removes
+    assert extracted["text"] != judged["text"]
+
+
+def test_api_html_is_extracted_unless_the_request_says_otherwise(client, engine) -> None:
+    """readability has chosen an HTML page's main content: by default the model does not judge it
+    again (measured on train CV: rules alone 0.947 / 0.931 against 0.944 / 0.928 with the model,
+    scrapinghub / readability html); options.extracted: false brings the model back."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in LONG_PAGE.splitlines())
+    page = f"<html><body><article>{paragraphs}</article></body></html>"
+    default = client.post("/v1/clean", json={"html": page}).get_json()
+    assert engine.model_tagger.name not in _taggers(default)
+    assert_matches_engine(default, engine, default["input_text"], extracted=True)
+    judged = client.post("/v1/clean", json={"html": page, "options": {"extracted": False}}).get_json()
+    assert judged["input_text"] == default["input_text"]
+    assert engine.model_tagger.name in _taggers(judged)
+    assert_matches_engine(judged, engine, judged["input_text"])
+    null = client.post("/v1/clean", json={"html": page, "options": {"extracted": None}}).get_json()
+    assert null == default
+
+
+@pytest.mark.parametrize("value", ["yes", 1, [True], {}])
+def test_api_extracted_must_be_a_boolean(client, value) -> None:
+    resp = client.post("/v1/clean", json={"text": DOC, "options": {"extracted": value}})
+    assert resp.status_code == 422
+    assert resp.mimetype == "application/problem+json"
+    assert "options.extracted" in resp.get_json()["detail"]
 
 
 def test_api_defaults_are_the_documented_ones(client) -> None:

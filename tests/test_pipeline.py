@@ -236,3 +236,18 @@ def test_pipeline_a_dateline_begins_the_article(which: str, request: pytest.Fixt
     without = copy.copy(engine)
     without.article_openers = frozenset()
     assert without.clean(page).text.startswith(_TEASERS[0])
+
+
+def test_pipeline_extracted_text_is_judged_by_rules_alone(engine: Engine, rules_engine: Engine) -> None:
+    """Text that is a page's main content already (readability's pick from HTML): no line is judged
+    by its page, with or without the model; the rules still remove, and the check pass reads the
+    clean text the same way, so cleaning it again as extracted text changes nothing."""
+    page = "\n".join(["Sport", "Weather"] + [PROSE] * 20 + ["Advertisement"]
+                     + [f"Council {n} votes on the plan for the old bridge" for n in range(6)])
+    for which in (engine, rules_engine):
+        result = which.clean(page, extracted=True)
+        assert {s.tagger for s in result.spans if s.label == "content"} == {which.unjudged.name}
+        assert [page[s.start:s.end].strip() for s in result.spans if s.label == "ad"] == ["Advertisement"]
+        assert result.text.startswith("Sport\nWeather\n") and result.text.endswith("old bridge")
+        assert which.clean(result.text, extracted=True).text == result.text
+    assert engine.clean(page).text != engine.clean(page, extracted=True).text  # judged, the page loses more
