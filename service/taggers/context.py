@@ -5,7 +5,8 @@ page of a few lines (one paragraph, a snippet, text cleaned already) there is no
 context, and judging anyway drops lines that a longer page had kept. So on short pages only
 evidence a line carries by itself removes it: the rules (line rules, residue, paywall blocks,
 sections) and, here, being mostly link text (a menu or a list of links). Every other segment
-is proposed as content, unjudged.
+is proposed as content, unjudged. Text that is a page's main content already (readability's pick
+from HTML, ``options.extracted``) is read the same way: an extractor has judged its lines.
 """
 
 from __future__ import annotations
