@@ -36,7 +36,7 @@ def _clean(args: argparse.Namespace) -> int:
     source = raw.decode("utf-8", errors="replace")
     engine = Engine.from_settings(Settings.from_env())
     req = CleanRequest(None if args.html else source, source if args.html else None,
-                       KEPT_LABELS_DEFAULT, "codepoint", args.json)
+                       KEPT_LABELS_DEFAULT, "codepoint", args.json, args.extracted)
     answer, _ = build_answer(engine, req)
     if args.json:
         json.dump(answer, sys.stdout, ensure_ascii=False, indent=1)
@@ -85,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("file", nargs="?", help="a file, or - for stdin (the default)")
     clean.add_argument("--json", action="store_true", help="print the full answer as JSON, with spans")
     clean.add_argument("--html", action="store_true", help="the input is HTML")
+    kind = clean.add_mutually_exclusive_group()  # neither: as the input's kind says (options.extracted)
+    kind.add_argument("--extracted", action="store_const", const=True, dest="extracted",
+                      help="the text is a page's main content already: only the rules remove (default for --html)")
+    kind.add_argument("--judged", action="store_const", const=False, dest="extracted",
+                      help="judge every line by its page with the segment model (default for text)")
     clean.set_defaults(func=_clean)
     trainer = sub.add_parser("train", help="rebuild the segment model from corpora with gold text (split train)")
     trainer.add_argument("corpus", nargs="+", help="JSONL(.gz) corpora: records with split, views and gold")

@@ -14,6 +14,8 @@ from service.html import html_to_text
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED = SEEDS / "003_26a68be119fd5844.txt"
+PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they would vote "
+         "on the proposal before the end of the month if the numbers were ready.")
 
 
 def _winnow(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -47,6 +49,23 @@ def test_cli_clean_html_json_has_input_text(client, tmp_path: Path) -> None:
     answer = json.loads(proc.stdout)
     assert answer["input_text"] == html_to_text(page)
     assert answer == client.post("/v1/clean", json={"html": page}).get_json()
+
+
+@pytest.mark.parametrize(("flag", "option"), [("--extracted", True), ("--judged", False)])
+def test_cli_clean_extracted_flags_are_the_http_option(client, flag: str, option: bool) -> None:
+    page = "\n".join(["Sport", "Weather"] + [PROSE] * 20 + ["Advertisement"]
+                     + [f"Council {n} votes on the plan for the old bridge" for n in range(6)])
+    proc = _winnow("clean", "-", "--json", flag, stdin=page)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer == client.post("/v1/clean", json={"text": page, "options": {"extracted": option}}).get_json()
+    judged = client.post("/v1/clean", json={"text": page}).get_json()
+    assert (answer == judged) is (not option)  # text is judged unless told it is extracted
+
+
+def test_cli_clean_extracted_and_judged_exclude_each_other() -> None:
+    proc = _winnow("clean", "-", "--extracted", "--judged", stdin="text")
+    assert proc.returncode == 2 and "not allowed with" in proc.stderr
 
 
 def test_cli_clean_missing_file_is_a_clear_error() -> None:
