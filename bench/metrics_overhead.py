@@ -62,7 +62,7 @@ def in_process_cost(bodies: list[bytes], n: int = 300) -> str:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path  # before prometheus_client is imported
         from service.config import Settings
         from service.metrics import Metrics
-        from service.pipeline import Engine
+        from service.engine import Engine
 
         engine = Engine.from_settings(Settings())
         metrics = Metrics(frozenset(r.id for r in engine.rules.rules), engine.version)

@@ -48,7 +48,7 @@ from service.model.train import (  # noqa: E402
     prepare,
     read_records,
 )
-from service.pipeline import Engine  # noqa: E402
+from service.engine import Engine  # noqa: E402
 from service.rules import load_word_lists  # noqa: E402
 
 

@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api import bp
     from .errors import register_error_handlers
     from .metrics import Metrics
-    from .pipeline import Engine
+    from .engine import Engine
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())

@@ -27,7 +27,7 @@ from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
 from .offsets import UNITS, offset_table
 from .openapi import openapi_document
-from .pipeline import Engine
+from .engine import Engine
 
 bp = Blueprint("winnow", __name__)
 _READ_CHUNK = 64 * 1024

@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _clean(args: argparse.Namespace) -> int:
     from .api import CleanRequest, build_answer
     from .document import KEPT_LABELS_DEFAULT
-    from .pipeline import Engine
+    from .engine import Engine
 
     try:
         raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
@@ -51,7 +51,7 @@ def _train(args: argparse.Namespace) -> int:
 
     from .model.features import StopWordHashes
     from .model.train import train
-    from .pipeline import Engine
+    from .engine import Engine
     from .rules import load_word_lists
 
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.quality import corpus_f1, load
-from service.pipeline import Engine
+from service.engine import Engine
 from tests.conftest import CORPUS_DIR
 
 CORPUS = CORPUS_DIR / "scrapinghub.jsonl.gz"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.pipeline import Engine
+from service.engine import Engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASES = sorted(p for p in SEEDS.glob("*.txt"))

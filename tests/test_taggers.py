@@ -1,6 +1,6 @@
 from service.document import Document
 from service.segment import split_segments
-from service.taggers.context import UnjudgedTagger
+from service.taggers.unjudged import UnjudgedTagger
 from service.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from service.taggers.repetition import RepetitionTagger
 from service.taggers.title import TitleTagger

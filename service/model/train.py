@@ -23,7 +23,7 @@ import numpy as np
 
 from ..document import LABELS, Document
 from ..segment import split_segments
-from ..taggers.model import measure
+from ..taggers.segment_model import measure
 from .artifact import SegmentModel
 from .features import (
     DENSE_NAMES,

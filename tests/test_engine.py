@@ -4,11 +4,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from service import pipeline
+from service import engine as engine_module
 from service.config import Settings
 from service.document import LABEL_SET, Document
 from service.model.trees import TreeEnsemble
-from service.pipeline import Engine
+from service.engine import Engine
 from service.segment import split_segments
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
@@ -111,7 +111,7 @@ def test_pipeline_cuts_a_chaff_sentence_out_of_a_long_line(engine: Engine) -> No
 
 def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     from service.config import DEFAULT_RULES_DIR
-    from service.pipeline import Thresholds
+    from service.engine import Thresholds
     from service.resolve import Policy
     from service.taggers.quality import QualityThresholds
 
@@ -139,7 +139,7 @@ def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> 
 
 
 def test_pipeline_tells_markdown_input_by_its_links() -> None:
-    from service.pipeline import looks_like_markdown
+    from service.engine import looks_like_markdown
 
     assert looks_like_markdown("See [one](/a), [two](/b)\n![](x.png)")
     assert not looks_like_markdown("See [one](/a) and [two](/b)")  # two links: could be anything
@@ -154,13 +154,13 @@ def test_pipeline_check_pass_reads_the_clean_text_as_a_resent_request_would(engi
     menu = ["[Home](/)", "[News](/news)", "[Sport](/sport)", "[Weather](/weather)"]
     page = "\n".join(menu + [prose] * 20 + menu)
     seen: list[tuple[str, bool]] = []
-    markdown_of = pipeline.looks_like_markdown
+    markdown_of = engine_module.looks_like_markdown
 
     def recording(text):
         seen.append((text, markdown_of(text)))
         return markdown_of(text)
 
-    monkeypatch.setattr(pipeline, "looks_like_markdown", recording)
+    monkeypatch.setattr(engine_module, "looks_like_markdown", recording)
     result = engine.clean(page)
     assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran, on text without the links
     assert seen[0] == (page, True)
@@ -193,7 +193,7 @@ def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine
 @pytest.mark.parametrize("value", ["1.5", "0", "not a number"])
 def test_pipeline_thresholds_refuse_a_model_threshold_outside_0_1(tmp_path, value: str) -> None:
     from service.config import DEFAULT_RULES_DIR
-    from service.pipeline import Thresholds
+    from service.engine import Thresholds
     from service.rules import RuleError
 
     shipped = (DEFAULT_RULES_DIR / "settings" / "thresholds.yaml").read_text(encoding="utf-8")

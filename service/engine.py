@@ -19,8 +19,8 @@ from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
 from .settle import settle
-from .taggers.context import UnjudgedTagger
-from .taggers.model import ModelTagger
+from .taggers.unjudged import UnjudgedTagger
+from .taggers.segment_model import ModelTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
