@@ -61,8 +61,8 @@ def in_process_cost(bodies: list[bytes], n: int = 300) -> str:
     with tempfile.TemporaryDirectory() as path:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path  # before prometheus_client is imported
         from service.config import Settings
-        from service.metrics import Metrics
         from service.engine import Engine
+        from service.metrics import Metrics
 
         engine = Engine.from_settings(Settings())
         metrics = Metrics(frozenset(r.id for r in engine.rules.rules), engine.version)

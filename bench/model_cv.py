@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import doc_scores  # noqa: E402
 from service.config import Settings  # noqa: E402
+from service.engine import Engine  # noqa: E402
 from service.model.artifact import SegmentModel  # noqa: E402
 from service.model.features import DENSE_NAMES, FEATURE_VERSION, StopWordHashes  # noqa: E402
 from service.model.train import (  # noqa: E402
@@ -48,7 +49,6 @@ from service.model.train import (  # noqa: E402
     prepare,
     read_records,
 )
-from service.engine import Engine  # noqa: E402
 from service.rules import load_word_lists  # noqa: E402
 
 

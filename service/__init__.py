@@ -12,9 +12,9 @@ from .config import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     """The one place that wires objects together. Rules load here: a bad rule fails the boot."""
     from .api import bp
+    from .engine import Engine
     from .errors import register_error_handlers
     from .metrics import Metrics
-    from .engine import Engine
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from .budget import BudgetExceeded, Deadline, check
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS, Result
+from .engine import Engine
 from .errors import (
     InvalidRequest,
     LengthRequired,
@@ -27,7 +28,6 @@ from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
 from .offsets import UNITS, offset_table
 from .openapi import openapi_document
-from .engine import Engine
 
 bp = Blueprint("winnow", __name__)
 _READ_CHUNK = 64 * 1024

@@ -49,9 +49,9 @@ def _clean(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from .engine import Engine
     from .model.features import StopWordHashes
     from .model.train import train
-    from .engine import Engine
     from .rules import load_word_lists
 
     try:

@@ -19,13 +19,13 @@ from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
 from .settle import settle
-from .taggers.unjudged import UnjudgedTagger
-from .taggers.segment_model import ModelTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
 from .taggers.residue import ResidueTagger
+from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
+from .taggers.unjudged import UnjudgedTagger
 
 ENGINE_VERSION = "0.1.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")

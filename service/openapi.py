@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, LABELS
-from .offsets import UNITS
 from .engine import ENGINE_VERSION
+from .offsets import UNITS
 
 _JSON, _PROBLEM, _TEXT, _HTML = "application/json", "application/problem+json", "text/plain", "text/html"
 

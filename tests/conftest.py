@@ -12,8 +12,8 @@ import pytest
 from bench.server import start_server, stop_server
 from service import create_app
 from service.config import Settings
-from service.model.features import StopWordHashes
 from service.engine import Engine
+from service.model.features import StopWordHashes
 from service.rules import load_word_lists
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ import pytest
 from service import engine as engine_module
 from service.config import Settings
 from service.document import LABEL_SET, Document
-from service.model.trees import TreeEnsemble
 from service.engine import Engine
+from service.model.trees import TreeEnsemble
 from service.segment import split_segments
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "

@@ -17,10 +17,10 @@ import pytest
 
 pytest.importorskip("sklearn", reason="training needs the [train] extra (scikit-learn)")
 
+from service.engine import Engine  # noqa: E402
 from service.model.artifact import ModelError, SegmentModel  # noqa: E402
 from service.model.train import train  # noqa: E402
 from service.model.trees import TreeEnsemble  # noqa: E402
-from service.engine import Engine  # noqa: E402
 
 WORDS = ("the council said that it would review the plan for the old bridge and the new road after "
          "residents asked whether the work could start before the winter when traffic is lower").split()
