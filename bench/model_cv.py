@@ -119,7 +119,7 @@ def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, t
     scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     worst: dict[tuple[str, str], list[tuple[float, float | None, float | None, str]]] = {}
     for k in range(args.folds):
-        engine = Engine(base.rules, base.quality.stop, thresholds, model=models[k], stop_hashes=stop)
+        engine = Engine(base.rules, base.stop, thresholds, model=models[k], stop_hashes=stop)
         for rec, corpus in zip(records, corpus_of, strict=True):
             if page_fold.get(rec["id"]) != k:
                 continue
@@ -161,14 +161,16 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env(model_path=Path("off"))
     base = Engine.from_settings(settings)
-    policy = dataclasses.replace(base.thresholds.policy,
-                                 **{k: type(getattr(base.thresholds.policy, k))(v)
+    policy = dataclasses.replace(base.thresholds.resolve,
+                                 **{k: type(getattr(base.thresholds.resolve, k))(v)
                                     for k, v in (kv.split("=", 1) for kv in args.policy)})
-    thresholds = dataclasses.replace(base.thresholds, policy=policy)
+    thresholds = dataclasses.replace(base.thresholds, resolve=policy)
+    model_settings = thresholds.model
     if args.threshold is not None:
-        thresholds = dataclasses.replace(thresholds, model_threshold=args.threshold)
+        model_settings = dataclasses.replace(model_settings, threshold=args.threshold)
     if args.min_segments is not None:
-        thresholds = dataclasses.replace(thresholds, model_min_segments=args.min_segments)
+        model_settings = dataclasses.replace(model_settings, min_segments=args.min_segments)
+    thresholds = dataclasses.replace(thresholds, model=model_settings)
     params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
 

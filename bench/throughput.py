@@ -8,9 +8,8 @@ Prints, per view: documents, mean input size, ms per document (mean and p50/p99 
 --repeat passes), MB/s of input text, for the engine with its segment model, the engine without
 it (rules and heuristics: WINNOW_MODEL_PATH=off) and the cheapest possible line filter (split
 lines, strip, drop short ones), all in one run so that the ratios hold on a noisy machine.
-With --stages, also where the engine's time goes: ms per document in each stage of the first
-pass and of the check passes (service/settle.py), timed at the boundaries where a request checks
-its time budget.
+With --stages, also where the engine's time goes: ms per document in each stage, timed at the
+boundaries where a request checks its time budget.
 """
 
 from __future__ import annotations
@@ -45,46 +44,43 @@ def timed(fn, texts: list[str], repeat: int) -> list[float]:
 
 
 class StageClock:
-    """Stands in for a request's Deadline: the engine checks it at every stage boundary, so the time
-    between two checks is the stage that just ended. A check pass starts at "segmentation" again;
-    its segmentation interval also holds assembling and rendering the pass before."""
+    """Stands in for a request's Deadline: the engine checks it after every stage (segmentation, each
+    tagger by its role, resolution), so the time between two checks is the stage that just ended;
+    what follows the last check is assembling the spans and rendering the clean text."""
 
-    def __init__(self) -> None:
-        self.ms: dict[tuple[str, str], float] = defaultdict(float)
+    def __init__(self, roles: list[str]) -> None:
+        self.ms: dict[str, float] = defaultdict(float)
         self._last = 0.0
-        self._pass = "first pass"
+        self._roles = roles  # "tagging" is checked after each tagger, in this order
+        self._tagger = 0
 
     def start(self) -> None:
-        self._last, self._pass = time.perf_counter(), ""
+        self._last, self._tagger = time.perf_counter(), 0
 
     def check(self, stage: str) -> None:
         now = time.perf_counter()
-        if stage == "segmentation":
-            self._pass = "check passes" if self._pass else "first pass"
-        self.ms[self._pass, stage] += (now - self._last) * 1000
+        if stage == "tagging":
+            stage = f"tagger: {self._roles[self._tagger]}"
+            self._tagger += 1
+        self.ms[stage] += (now - self._last) * 1000
         self._last = now
 
     def stop(self) -> None:
-        self.ms["check passes", "assembly and settling"] += (time.perf_counter() - self._last) * 1000
+        self.ms["assembly and rendering"] += (time.perf_counter() - self._last) * 1000
 
 
 def stage_table(engine: Engine, texts: list[str]) -> list[str]:
-    """ms per document by stage, first pass and check passes side by side (one timed run over ``texts``)."""
+    """ms per document by stage (one timed run over ``texts``)."""
     for text in texts:  # warm up first: RE2 builds its DFA states lazily, on the first pages it reads
         engine.clean(text)
-    clock = StageClock()
+    clock = StageClock([t.role for t in engine.taggers])
     for text in texts:
         clock.start()
         engine.clean(text, deadline=clock)
         clock.stop()
-    stages = list(dict.fromkeys(stage for _, stage in clock.ms))
-    rows = [f"{'stage':24s} {'first pass':>10s} {'check passes':>12s}"]
-    for stage in stages:
-        rows.append(f"{stage:24s} {clock.ms['first pass', stage] / len(texts):10.2f} "
-                    f"{clock.ms['check passes', stage] / len(texts):12.2f}")
-    total = sum(clock.ms.values()) / len(texts)
-    first = sum(v for (p, _), v in clock.ms.items() if p == "first pass") / len(texts)
-    rows.append(f"{'total':24s} {first:10.2f} {total - first:12.2f}   ({total:.2f} ms per document)")
+    rows = [f"{'stage':24s} {'ms/doc':>8s}"]
+    rows += [f"{stage:24s} {ms / len(texts):8.3f}" for stage, ms in clock.ms.items()]
+    rows.append(f"{'total':24s} {sum(clock.ms.values()) / len(texts):8.3f}")
     return rows
 
 

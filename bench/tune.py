@@ -23,17 +23,17 @@ from service.config import Settings  # noqa: E402
 from service.engine import Engine, Thresholds  # noqa: E402
 
 GRID = {
-    ("policy", "penalty_cap_chars"): [100, 200, 400, 100000],
-    ("policy", "weight_residue"): [0.0, -0.2, -0.5],
-    ("policy", "weight_neargood"): [0.3, 0.5, 0.7, 1.0],
-    ("policy", "weight_short"): [-0.5, -0.2, 0.0],
-    ("policy", "weight_bad"): [-0.25, -0.5, -1.0],
+    ("resolve", "penalty_cap_chars"): [100, 200, 400, 100000],
+    ("resolve", "weight_residue"): [0.0, -0.2, -0.5],
+    ("resolve", "weight_neargood"): [0.3, 0.5, 0.7, 1.0],
+    ("resolve", "weight_short"): [-0.5, -0.2, 0.0],
+    ("resolve", "weight_bad"): [-0.25, -0.5, -1.0],
     ("quality", "length_low"): [50, 70, 90],
     ("quality", "stopwords_low"): [0.25, 0.30, 0.35],
     ("quality", "stopwords_high"): [0.28, 0.32, 0.36],
     ("quality", "sentence_stopwords_low"): [0.10, 0.15, 0.20, 0.25],
     ("quality", "max_link_density"): [0.1, 0.2, 0.35],
-    ("policy", "block_end_min_chars"): [60, 80, 120],
+    ("resolve", "block_end_min_chars"): [60, 80, 120],
 }
 
 
@@ -59,7 +59,7 @@ def main() -> int:
     for (group, name), values in GRID.items():
         for value in values:
             trial = with_value(best_t, group, name, value)
-            engine = Engine(base.rules, base.quality.stop, trial)
+            engine = Engine(base.rules, base.stop, trial)
             score = mean_f1(engine, records, views)
             print(f"  {group}.{name}={value}: {score:.4f}", flush=True)
             if score > best + 1e-4:

@@ -11,7 +11,8 @@ import numpy as np
 
 from .document import Decision, Document, Span
 from .resolve import Resolution
-from .segment import blank_at, codepoints, segment_of_each_char
+from .segment import segment_of_each_char
+from .text import blank_at, codepoints
 
 _SEPARATOR = Decision("markup", 0.99, "segment_v1", "segment.cell_separator")
 _EMPTY = Decision("boilerplate", 1.0, "segment_v1", "segment.blank")

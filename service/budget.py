@@ -12,7 +12,7 @@ import time
 # every place that checks the budget, as the metric's ``stage`` label (spaces become underscores):
 # a fixed set, so the metric can show each stage at zero before it first happens
 STAGES = ("reading the body", "html parsing", "waiting for the html parser", "readability", "html rendering",
-          "segmentation", "rules", "content tagging", "resolution")
+          "segmentation", "tagging", "resolution")
 
 
 class BudgetExceeded(Exception):

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .text import Visible
+
 LABELS: tuple[str, ...] = (
     "content",
     "title",
@@ -76,10 +78,17 @@ class Span(NamedTuple):
 
 @dataclass
 class Document:
-    """The raw input and what the segmenter found in it (neither changes once made)."""
+    """The input, what the segmenter found in it, and what each tagger proposed, by role.
+
+    The text and segments never change once made. The pipeline runs the taggers in their
+    declared order and files each one's spans under its role in ``proposals``; a tagger reads
+    only the roles it declares in ``requires`` (the model reads the line rules' findings)."""
 
     text: str
     segments: list[Segment] = field(default_factory=list)
+    extracted: bool = False  # the text is a page's main content already (options.extracted): no context
+    markdown: bool = False  # Markdown input: links written as [text](target)
+    proposals: dict[str, list[Span]] = field(default_factory=dict)
 
     @cached_property
     def bounds(self) -> np.ndarray:
@@ -88,6 +97,20 @@ class Document:
         flat = np.fromiter((v for s in self.segments for v in (s.start, s.end, s.line)), dtype=np.int64,
                            count=3 * len(self.segments))
         return flat.reshape(-1, 3).T
+
+    @cached_property
+    def visible(self) -> Visible:
+        """The text without its inline residue (the ``residue`` role's spans): what a kept line
+        reads as in the clean text, and so what rules and line keys are matched against."""
+        residue = self.proposals.get("residue")
+        if residue is None:
+            raise RuntimeError("the visible text needs the residue tagger to run first")
+        return Visible.of(self.text, [(s.start, s.end) for s in residue])
+
+    @cached_property
+    def visible_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every segment's start and end in the visible text (equal where a segment is all residue)."""
+        return self.visible.position(self.bounds[0]), self.visible.position(self.bounds[1])
 
 
 class Decision(NamedTuple):

@@ -1,12 +1,17 @@
-"""Engine: text -> segments -> tagger spans -> decisions -> spans covering the input -> clean text,
-checked by cleaning it again (settle) so that the answer is a fixed point."""
+"""The engine: text -> segments -> taggers (a declared list) -> resolver -> spans -> clean text.
+
+Every stage runs once per request, in one direction. ``Engine.from_settings`` is the one place
+that builds the pipeline (``build_taggers``); the HTTP layer, the CLI and library users all call
+``Engine.clean``. Nothing here imports a web framework.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .assemble import assemble
@@ -15,10 +20,12 @@ from .config import Settings
 from .document import KEPT_LABELS_DEFAULT, Document, Result, Span
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
+from .render import render
 from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
-from .settle import settle
+from .taggers import Tagger
+from .taggers.content import ContentTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
@@ -27,7 +34,7 @@ from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
 from .taggers.unjudged import UnjudgedTagger
 
-ENGINE_VERSION = "0.1.0"
+ENGINE_VERSION = "0.2.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
 
@@ -38,36 +45,100 @@ def looks_like_markdown(text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """rules/settings/thresholds.yaml, typed."""
+class RepetitionSettings:
+    max_chars: int = 100  # only short lines that repeat are furniture
+    score: float = 0.7
 
-    quality: QualityThresholds
-    policy: Policy
-    repetition: dict
-    title: dict
-    model_min_segments: int = 16
-    model_threshold: float = 0.3
-    settle_passes: int = 4
+
+@dataclass(frozen=True)
+class TitleSettings:
+    max_chars: int = 150
+    min_words: int = 3
+    max_words: int = 25
+    score: float = 0.8
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    min_segments: int = 16  # shorter pages are not judged in context
+    threshold: float = 0.3  # a segment in the main block is content from this probability on
+    sure_chaff: float = 0.05  # a page with no segment under this probability is not judged
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.model_threshold < 1.0:
-            raise ValueError(f"model.threshold must lie between 0 and 1, not {self.model_threshold}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"model.threshold must lie between 0 and 1, not {self.threshold}")
+        if not 0.0 <= self.sure_chaff < self.threshold:
+            raise ValueError(f"model.sure_chaff must lie between 0 and model.threshold, not {self.sure_chaff}")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """rules/settings/thresholds.yaml, typed: one section per stage, each refusing unknown keys."""
+
+    quality: QualityThresholds = QualityThresholds()
+    resolve: Policy = Policy()
+    repetition: RepetitionSettings = RepetitionSettings()
+    title: TitleSettings = TitleSettings()
+    model: ModelSettings = ModelSettings()
 
     @classmethod
     def load(cls, path: Path) -> Thresholds:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls(
-                quality=QualityThresholds(**raw.get("quality", {})),
-                policy=Policy(**raw.get("resolve", {})),
-                repetition=dict(raw.get("repetition", {})),
-                title=dict(raw.get("title", {})),
-                model_min_segments=int(raw.get("model", {}).get("min_segments", cls.model_min_segments)),
-                model_threshold=float(raw.get("model", {}).get("threshold", cls.model_threshold)),
-                settle_passes=int(raw.get("settle", {}).get("passes", cls.settle_passes)),
-            )
-        except (OSError, yaml.YAMLError, TypeError, ValueError) as exc:
-            raise RuleError(f"{path}: invalid thresholds: {exc}") from None
+        except (OSError, yaml.YAMLError) as exc:
+            raise RuleError(f"{path}: cannot read the thresholds: {exc}") from None
+        if not isinstance(raw, dict):
+            raise RuleError(f"{path}: expected a mapping of sections")
+        sections = {f.name: f.type for f in fields(cls)}
+        values = {}
+        for name, section in raw.items():
+            if name not in sections:
+                raise RuleError(f"{path}: unknown section {name!r}; known: {sorted(sections)}")
+            kind = type(getattr(cls, name))
+            section = section or {}
+            if not isinstance(section, dict):
+                raise RuleError(f"{path}: section {name!r} must be a mapping")
+            known = {f.name: f.type for f in fields(kind)}
+            for key, value in section.items():
+                if key not in known:
+                    raise RuleError(f"{path}: unknown key {name}.{key}; known: {sorted(known)}")
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise RuleError(f"{path}: {name}.{key} must be a number, not {value!r}")
+            typed = {k: int(v) if known[k] in ("int", int) else float(v) for k, v in section.items()}
+            try:
+                values[name] = kind(**typed)
+            except ValueError as exc:
+                raise RuleError(f"{path}: invalid section {name!r}: {exc}") from None
+        return cls(**values)
+
+
+def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model: SegmentModel | None,
+                  stop_hashes: StopWordHashes | None) -> tuple[Tagger, ...]:
+    """The pipeline's taggers, in the order they run. Add a tagger here; its spans land in
+    ``doc.proposals[tagger.role]`` for the resolver (resolve.Proposals.of) and later taggers."""
+    model_tagger = None
+    if model is not None and stop_hashes is not None:
+        model_tagger = ModelTagger(model, stop_hashes, thresholds.model.threshold)
+    taggers: tuple[Tagger, ...] = (
+        ResidueTagger(rules),
+        PhraseTagger(rules),
+        RepetitionTagger(thresholds.repetition.max_chars, thresholds.repetition.score),
+        TitleTagger(**vars(thresholds.title)),
+        ContentTagger(UnjudgedTagger(stop, thresholds.quality), QualityTagger(stop, thresholds.quality),
+                      model_tagger, thresholds.model.min_segments, thresholds.model.sure_chaff),
+    )
+    check_order(taggers)
+    return taggers
+
+
+def check_order(taggers: tuple[Tagger, ...]) -> None:
+    """Every tagger runs after the taggers whose roles it reads."""
+    seen: set[str] = set()
+    for tagger in taggers:
+        missing = set(tagger.requires) - seen
+        if missing:
+            raise RuleError(f"tagger {tagger.name} needs {sorted(missing)} from an earlier tagger")
+        seen.add(tagger.role)
 
 
 class Engine:
@@ -76,20 +147,14 @@ class Engine:
     def __init__(self, rules: RuleSet, stop: StopWords, thresholds: Thresholds, model: SegmentModel | None = None,
                  stop_hashes: StopWordHashes | None = None) -> None:
         self.rules = rules
+        self.stop = stop
+        self.stop_hashes = stop_hashes
         self.model = model
         self.thresholds = thresholds
-        self.phrases = PhraseTagger(rules)
-        self.residue = ResidueTagger(rules)
-        self.quality = QualityTagger(stop, thresholds.quality)
-        self.repetition = RepetitionTagger(**thresholds.repetition)
-        self.title = TitleTagger(**thresholds.title)
-        self.unjudged = UnjudgedTagger(stop, thresholds.quality)
+        self.taggers = build_taggers(rules, stop, thresholds, model, stop_hashes)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
         self.article_openers = frozenset(r.id for r in rules.rules if r.opens_article)
-        self.model_tagger = None
-        if model is not None and stop_hashes is not None:
-            self.model_tagger = ModelTagger(model, stop_hashes, thresholds.model_threshold)
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
                         "model": model.version if model is not None else None}
 
@@ -113,65 +178,46 @@ class Engine:
                  "residents asked whether the work could start before the winter.")
         page = "\n".join(["Home", "News", prose, "Advertisement", prose, "Share"] * 4)
         try:
-            result = self.clean(page)
+            self.clean(page)
+            model = next((t.model for t in self.taggers if isinstance(t, ContentTagger)), None)
+            if model is not None:
+                probability = model.probabilities(self.document(page))
+                if len(probability) != page.count("\n") + 1 or not np.isfinite(probability).all():
+                    raise ValueError("the segment model gives no probability for some segments")
         except Exception as exc:  # the boot must fail loudly, whatever broke
             raise RuntimeError(f"the engine cannot clean a sample page: {exc!r}") from exc
-        if self.model_tagger is not None and not any(s.tagger == self.model_tagger.name for s in result.spans):
-            raise RuntimeError("the segment model is loaded but decided nothing on a sample page")
 
     def rules_info(self) -> list[dict]:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
+    def document(self, text: str, deadline: Deadline | None = None, extracted: bool = False) -> Document:
+        """Segment ``text`` and run every tagger on it once, in order; ``deadline`` is checked
+        after each stage."""
+        # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
+        scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
+        doc = Document(scan, split_segments(scan), extracted=extracted, markdown=looks_like_markdown(text))
+        check(deadline, "segmentation")
+        for tagger in self.taggers:
+            doc.proposals[tagger.role] = tagger.tag(doc)
+            check(deadline, "tagging")
+        return doc
+
     def spans(self, text: str, deadline: Deadline | None = None, extracted: bool = False) -> tuple[Span, ...]:
-        """The labelled spans covering ``text``, in order; ``deadline`` is checked between stages.
+        """The labelled spans covering ``text``, in order.
 
         ``extracted``: the text is a page's main content already (readability's pick from HTML, or
         an extractor the client ran), so no line is judged by its page: only the rules remove."""
-        # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
-        scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
-        doc = Document(scan, split_segments(scan))
-        check(deadline, "segmentation")
-        whole = {(s.start, s.end) for s in doc.segments}
-        rules, sentences = [], []
-        for span in self.phrases.tag(doc):
-            (rules if (span.start, span.end) in whole else sentences).append(span)
-        residue = self.residue.tag(doc)
-        if sentences:  # sentences cut out of longer lines act like inline residue
-            residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
-        check(deadline, "rules")
-        if extracted:
-            context, content = "none", self.unjudged.tag(doc)
-        elif self.model_tagger is None:
-            context, content = "heuristic", self.quality.tag(doc)
-        elif len(doc.segments) >= self.thresholds.model_min_segments:
-            context, content = "model", self.model_tagger.tag(doc, rules)
-        else:
-            context, content = "none", self.unjudged.tag(doc)
-        check(deadline, "content tagging")
-        proposals = Proposals(
-            rules=rules,
-            residue=residue,
-            quality=content,
-            repetition=self.repetition.tag(doc),
-            title=self.title.tag(doc),
-            block_openers=self.block_openers,
-            section_openers=self.section_openers,
-            article_openers=self.article_openers,
-            context=context,
-            markdown=looks_like_markdown(text),
-        )
-        resolution = resolve(doc, proposals, self.thresholds.policy)
+        doc = self.document(text, deadline, extracted)
+        proposals = Proposals.of(doc, self.block_openers, self.section_openers, self.article_openers)
+        resolution = resolve(doc, proposals, self.thresholds.resolve)
         check(deadline, "resolution")
         return assemble(doc, resolution)
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
               deadline: Deadline | None = None, extracted: bool = False) -> Result:
-        # the check pass reads the clean text exactly as a re-sent request would, its kind included:
-        # clean Markdown has lost its link lines and reads as plain text, and that is how it comes
-        # back; extracted text comes back as extracted (options.extracted)
-        spans, clean = settle(text, self.spans(text, deadline, extracted), keep,
-                              lambda clean: self.spans(clean, deadline, extracted), self.thresholds.settle_passes)
+        spans = self.spans(text, deadline, extracted)
+        clean = render(text, spans, keep)
         removed: dict[str, int] = {}
         for span in spans:
             if span.label not in keep:

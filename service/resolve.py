@@ -14,13 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blocks import block_gain, main_block
 from .document import Decision, Document, Span
-from .model.features import block_gain, main_block
+from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
 CONTENT_CLASSES = ("good", "neargood")
 FIXED_CLASSES = ("rule", "repeated", "residue")  # decided before context: smoothing leaves them alone
-_SENTENCE_END = frozenset(".!?…\"”’»)")
+_SENTENCE_END = frozenset(SENTENCE_END)
+# which judge the content tagger's verdicts come from, told by their rule ids ("model.good")
+CONTEXT_OF_JUDGE = {"model": "model", "quality": "heuristic", "unjudged": "none"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,26 @@ class Proposals:
     # (read in context already), or nothing judged (a page too short for context: only rules remove)
     context: str = "heuristic"
     markdown: bool = False  # the input is Markdown (links written as [text](target))
+
+
+    @classmethod
+    def of(cls, doc: Document, block_openers: frozenset[str], section_openers: frozenset[str],
+           article_openers: frozenset[str]) -> Proposals:
+        """The document's proposals by role, grouped for the resolver: a line rule that fired on a
+        sentence cut out of a longer line acts like inline residue."""
+        bounds = {(s.start, s.end) for s in doc.segments}
+        rules, sentences = [], []
+        for span in doc.proposals.get("lines", []):
+            (rules if (span.start, span.end) in bounds else sentences).append(span)
+        residue = doc.proposals.get("residue", [])
+        if sentences:
+            residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
+        quality = doc.proposals["content"]
+        judge = quality[0].rule.split(".", 1)[0] if quality else "unjudged"
+        return cls(rules=rules, residue=residue, quality=quality, repetition=doc.proposals.get("repetition", []),
+                   title=doc.proposals.get("title", []), block_openers=block_openers,
+                   section_openers=section_openers, article_openers=article_openers,
+                   context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown)
 
 
 @dataclass(frozen=True)

@@ -13,40 +13,16 @@ import re
 import numpy as np
 
 from .document import Segment
+from .text import BLANKS as _BLANK
+from .text import SENTENCE_BREAK, codepoints
 
 # An inner pipe: blanks, one or more pipes, blanks, with text on both sides. A match starts only
 # where a run of blanks (or the pipes) starts and never gives back, so a long run of blanks with
 # no pipe after it is scanned once, not once per position.
 _INNER_PIPE = re.compile(r"(?:(?<![ \t\xa0])[ \t\xa0]*+|(?<=[ \t\xa0]))\|+[ \t\xa0]*+")
-_BLANK = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
 # a line with its blanks trimmed: from its first solid character to its last (the greedy run
 # gives back only the trailing blanks)
 _TRIMMED_LINE = re.compile(f"[^\\n{_BLANK}](?:[^\\n]*[^\\n{_BLANK}])?")
-
-
-def code_table(points: list[int]) -> np.ndarray:
-    """A set of Basic Multilingual Plane code points as a lookup table (one gather per test)."""
-    table = np.zeros(0x10000, dtype=bool)
-    table[points] = True
-    return table
-
-
-def in_code_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Which code points are in ``table`` (astral ones never are)."""
-    return table[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
-
-
-_BLANK_TABLE = code_table([ord(c) for c in _BLANK + "\n"])
-
-
-def codepoints(text: str) -> np.ndarray:
-    """The text's code points, one uint32 per character (lone surrogates included): offsets hold."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def blank_at(codes: np.ndarray) -> np.ndarray:
-    """Which code points are blanks or newlines (what trimming removes and segments never hold)."""
-    return in_code_table(codes, _BLANK_TABLE)
 
 
 def segment_of_each_char(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -104,14 +80,10 @@ def split_segments(text: str) -> list[Segment]:
     return segments
 
 
-# A sentence ends at terminal punctuation (and any closing quotes or brackets) before blanks.
-_SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*[ \t\xa0]+")
-
-
 def sentence_at(text: str, segment: Segment, position: int) -> tuple[int, int]:
     """The sentence of ``segment`` that contains ``position``: where a long line glues prose and chaff."""
     start, end = segment.start, segment.end
-    for m in _SENTENCE_END.finditer(text, segment.start, segment.end):
+    for m in SENTENCE_BREAK.finditer(text, segment.start, segment.end):
         if m.end() <= position:
             start = m.end()
         else:

@@ -181,10 +181,10 @@ def test_api_extracted_text_is_left_to_the_rules(client, engine) -> None:
     """options.extracted: true says the text is a page's main content already, so the segment model
     does not judge it (no main block): only the rules remove; by default raw text is judged."""
     judged = client.post("/v1/clean", json={"text": LONG_PAGE}).get_json()
-    assert engine.model_tagger.name in _taggers(judged)
+    assert engine.model.name in _taggers(judged)
     assert_matches_engine(judged, engine, LONG_PAGE)
     extracted = client.post("/v1/clean", json={"text": LONG_PAGE, "options": {"extracted": True}}).get_json()
-    assert engine.model_tagger.name not in _taggers(extracted)
+    assert engine.model.name not in _taggers(extracted)
     assert_matches_engine(extracted, engine, LONG_PAGE, extracted=True)
     assert "Sport" in extracted["text"] and "Advertisement" not in extracted["text"]  # a rule still removes
     assert extracted["text"] != judged["text"]
@@ -197,11 +197,11 @@ def test_api_html_is_extracted_unless_the_request_says_otherwise(client, engine)
     paragraphs = "".join(f"<p>{line}</p>" for line in LONG_PAGE.splitlines())
     page = f"<html><body><article>{paragraphs}</article></body></html>"
     default = client.post("/v1/clean", json={"html": page}).get_json()
-    assert engine.model_tagger.name not in _taggers(default)
+    assert engine.model.name not in _taggers(default)
     assert_matches_engine(default, engine, default["input_text"], extracted=True)
     judged = client.post("/v1/clean", json={"html": page, "options": {"extracted": False}}).get_json()
     assert judged["input_text"] == default["input_text"]
-    assert engine.model_tagger.name in _taggers(judged)
+    assert engine.model.name in _taggers(judged)
     assert_matches_engine(judged, engine, judged["input_text"])
     null = client.post("/v1/clean", json={"html": page, "options": {"extracted": None}}).get_json()
     assert null == default

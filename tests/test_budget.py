@@ -29,7 +29,7 @@ TEXT = "Advertisement\n" + "\n".join([PROSE] * 6) + "\n© 2024 Example Inc. All 
 PARA = "<div class='x'><p>" + "A sentence with <a href='#'>a link</a> and <b>bold</b> words in it. " * 8 + "</p></div>"
 HEAVY_PAGE = "<html><head><title>Heavy</title></head><body>" + PARA * 400 + "</body></html>"  # ~150 K chars of text
 STAGES_PAGE = "<html><head><title>Stages</title></head><body>" + PARA * 150 + "</body></html>"  # > 4,096 nodes
-ENGINE_STAGES = {"segmentation", "rules", "content tagging", "resolution"}
+ENGINE_STAGES = {"segmentation", "tagging", "resolution"}
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -105,7 +105,7 @@ def test_budget_every_stage_checks_the_deadline(client, with_budget, monkeypatch
         assert {"readability", "html parsing", "html rendering"} <= set(stages)
         assert stages.index("readability") < stages.index("html parsing") < stages.index("segmentation")
     # one stage at a time, in order, each noticed once per its own checks
-    assert stages.index("segmentation") < stages.index("rules") < stages.index("content tagging") \
+    assert stages.index("segmentation") < stages.index("tagging") \
         < stages.index("resolution")
 
 

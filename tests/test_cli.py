@@ -53,7 +53,8 @@ def test_cli_clean_html_json_has_input_text(client, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("flag", "option"), [("--extracted", True), ("--judged", False)])
 def test_cli_clean_extracted_flags_are_the_http_option(client, flag: str, option: bool) -> None:
-    page = "\n".join(["Sport", "Weather"] + [PROSE] * 20 + ["Advertisement"]
+    page = "\n".join(["Home", "Sport", "Weather", "Log in", "Subscribe"] + [PROSE] * 20 + ["Advertisement",
+                     "Privacy Policy", "Terms of Use", "Contact Us", "Follow us", "Facebook", "Twitter"]
                      + [f"Council {n} votes on the plan for the old bridge" for n in range(6)])
     proc = _winnow("clean", "-", "--json", flag, stdin=page)
     assert proc.returncode == 0, proc.stderr

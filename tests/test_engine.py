@@ -4,7 +4,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-from service import engine as engine_module
 from service.config import Settings
 from service.document import LABEL_SET, Document
 from service.engine import Engine
@@ -112,14 +111,50 @@ def test_pipeline_cuts_a_chaff_sentence_out_of_a_long_line(engine: Engine) -> No
 def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     from service.config import DEFAULT_RULES_DIR
     from service.engine import Thresholds
-    from service.resolve import Policy
-    from service.taggers.quality import QualityThresholds
 
-    shipped = Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml")
-    assert shipped.quality == QualityThresholds()
-    assert shipped.policy == Policy()
-    assert (shipped.model_min_segments, shipped.model_threshold) == (Thresholds.model_min_segments,
-                                                                     Thresholds.model_threshold)
+    assert Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml") == Thresholds()
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  threshold: 0.3\n", "  treshold: 0.3\n", "unknown key model.treshold"),
+    ("repetition:\n", "repetitions:\n", "unknown section 'repetitions'"),
+    ("  max_chars: 150\n", "  max_chars: lots\n", "title.max_chars must be a number"),
+    ("  sure_chaff: 0.05\n", "  sure_chaff: 0.5\n", "model.sure_chaff must lie between"),
+])
+def test_pipeline_thresholds_name_the_file_and_key_they_refuse(tmp_path, old: str, new: str, message: str) -> None:
+    from service.config import DEFAULT_RULES_DIR
+    from service.engine import Thresholds
+    from service.rules import RuleError
+
+    shipped = (DEFAULT_RULES_DIR / "settings" / "thresholds.yaml").read_text(encoding="utf-8")
+    assert old in shipped
+    bad = tmp_path / "thresholds.yaml"
+    bad.write_text(shipped.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RuleError, match=f"{bad}.*{message}"):
+        Thresholds.load(bad)
+
+
+def test_pipeline_taggers_are_declared_in_order_with_what_they_need(engine: Engine) -> None:
+    from service.engine import check_order
+    from service.rules import RuleError
+
+    roles = [t.role for t in engine.taggers]
+    assert roles == ["residue", "lines", "repetition", "title", "content"]
+    for i, tagger in enumerate(engine.taggers):
+        assert set(tagger.requires) <= set(roles[:i])
+    with pytest.raises(RuleError, match="needs"):  # the model reads the line rules: it cannot run first
+        check_order(engine.taggers[::-1])
+
+
+def test_pipeline_runs_each_tagger_once_per_request(engine: Engine, monkeypatch) -> None:
+    calls: list[str] = []
+    for tagger in engine.taggers:
+        original = tagger.tag
+        monkeypatch.setattr(tagger, "tag", lambda doc, original=original, role=tagger.role: (calls.append(role),
+                                                                                           original(doc))[1])
+    page = "\n".join(["[Home](/)", "[News](/news)", "[Sport](/sport)"] + [PROSE] * 20 + ["Share", "Advertisement"])
+    engine.clean(page)
+    assert calls == ["residue", "lines", "repetition", "title", "content"]
 
 
 def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:
@@ -132,8 +167,8 @@ def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> 
     trees = engine.model.context
     beyond = TreeEnsemble(np.full_like(trees.features, 10_000), trees.thresholds, trees.leaves, trees.base)
     model = dataclasses.replace(engine.model, context=beyond)  # reads a context feature that is not there
-    broken = Engine(engine.rules, engine.quality.stop, engine.thresholds, model=model,
-                    stop_hashes=engine.model_tagger.stop)
+    broken = Engine(engine.rules, engine.stop, engine.thresholds, model=model,
+                    stop_hashes=engine.stop_hashes)
     with pytest.raises(RuntimeError, match="cannot clean a sample page"):
         broken.self_check()
 
@@ -146,28 +181,18 @@ def test_pipeline_tells_markdown_input_by_its_links() -> None:
     assert not looks_like_markdown("Plain text (with brackets] and parentheses) as innerText gives it.")
 
 
-def test_pipeline_check_pass_reads_the_clean_text_as_a_resent_request_would(engine: Engine, monkeypatch) -> None:
-    """The clean text of Markdown input has lost its link lines: the check pass judges it as the
-    plain text it now is, so that sending it back changes nothing (service.settle)."""
+def test_pipeline_clean_markdown_sent_again_is_read_as_it_reads(engine: Engine) -> None:
+    """Rules see a line as it stands in the clean text (link syntax cut out), so a Markdown menu is
+    named by its rule on the raw page already, and the clean text sent again loses nothing."""
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter.")
-    menu = ["[Home](/)", "[News](/news)", "[Sport](/sport)", "[Weather](/weather)"]
+    menu = ["* [Home](/)", "* [News](/news)", "* [Sport](/sport)", "* [Weather](/weather)", "[Learn more](/x)"]
     page = "\n".join(menu + [prose] * 20 + menu)
-    seen: list[tuple[str, bool]] = []
-    markdown_of = engine_module.looks_like_markdown
-
-    def recording(text):
-        seen.append((text, markdown_of(text)))
-        return markdown_of(text)
-
-    monkeypatch.setattr(engine_module, "looks_like_markdown", recording)
     result = engine.clean(page)
-    assert "[Home]" not in result.text and len(seen) >= 2  # the check pass ran, on text without the links
-    assert seen[0] == (page, True)
-    assert seen[1] == (result.text, False)
-    seen.clear()
-    again = engine.clean(result.text)
-    assert seen[0] == (result.text, False) and again.text == result.text
+    assert "Home" not in result.text
+    home = [s for s in result.spans if page[s.start:s.end].startswith("* [Home]")]
+    assert home and home[0].label == "navigation"
+    assert engine.clean(result.text).text == result.text
 
 
 def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine: Engine) -> None:
@@ -177,13 +202,15 @@ def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine
              "residents asked whether the work could start before the winter.")
     page = "\n".join(["Home", "News", prose, "Advertisement", prose, "Share"] * 4)
     doc = Document(page, split_segments(page))
-    probability = 1.0 / (1.0 + np.exp(-engine.model_tagger.logits(doc, [])))
+    doc.proposals["lines"] = []
+    probability = engine.taggers[-1].model.probabilities(doc)
     seen = set()
     # below every verdict, amid them, above every one: wherever this model puts the sample page
     for threshold in (probability.min() / 2, float(np.median(probability)), (probability.max() + 1) / 2):
-        strict = Engine(engine.rules, engine.quality.stop, dataclasses.replace(engine.thresholds,
-                        model_threshold=threshold), model=engine.model, stop_hashes=engine.model_tagger.stop)
-        spans = strict.model_tagger.tag(doc, [])
+        model = dataclasses.replace(engine.thresholds.model, threshold=threshold, sure_chaff=0.0)
+        strict = Engine(engine.rules, engine.stop, dataclasses.replace(engine.thresholds, model=model),
+                        model=engine.model, stop_hashes=engine.stop_hashes)
+        spans = strict.taggers[-1].model.tag(doc)
         assert [s.label == "content" for s in spans] == (probability >= threshold).tolist()
         assert [s.score if s.label == "content" else 1 - s.score for s in spans] == pytest.approx(probability, abs=1e-4)
         seen.add(tuple(s.label for s in spans))
@@ -200,7 +227,7 @@ def test_pipeline_thresholds_refuse_a_model_threshold_outside_0_1(tmp_path, valu
     assert "  threshold: 0.3\n" in shipped
     bad = tmp_path / "thresholds.yaml"
     bad.write_text(shipped.replace("  threshold: 0.3\n", f"  threshold: {value}\n"), encoding="utf-8")
-    with pytest.raises(RuleError, match="invalid thresholds"):
+    with pytest.raises(RuleError, match="model"):
         Thresholds.load(bad)
 
 
@@ -241,13 +268,17 @@ def test_pipeline_a_dateline_begins_the_article(which: str, request: pytest.Fixt
 def test_pipeline_extracted_text_is_judged_by_rules_alone(engine: Engine, rules_engine: Engine) -> None:
     """Text that is a page's main content already (readability's pick from HTML): no line is judged
     by its page, with or without the model; the rules still remove, and the check pass reads the
-    clean text the same way, so cleaning it again as extracted text changes nothing."""
+    clean text sent again as extracted text changes nothing."""
     page = "\n".join(["Sport", "Weather"] + [PROSE] * 20 + ["Advertisement"]
                      + [f"Council {n} votes on the plan for the old bridge" for n in range(6)])
     for which in (engine, rules_engine):
         result = which.clean(page, extracted=True)
-        assert {s.tagger for s in result.spans if s.label == "content"} == {which.unjudged.name}
+        assert {s.tagger for s in result.spans if s.label == "content"} == {"unjudged_v1"}
         assert [page[s.start:s.end].strip() for s in result.spans if s.label == "ad"] == ["Advertisement"]
         assert result.text.startswith("Sport\nWeather\n") and result.text.endswith("old bridge")
         assert which.clean(result.text, extracted=True).text == result.text
-    assert engine.clean(page).text != engine.clean(page, extracted=True).text  # judged, the page loses more
+    # this page holds no line the model is sure is chaff: judged, it is read as clean text already
+    assert engine.clean(page).text == engine.clean(page, extracted=True).text
+    chrome = "\n".join(["Home", "Sport", "Weather", "Log in", "Subscribe", *[PROSE] * 20, "Advertisement",
+                        "Privacy Policy", "Terms of Use", "Contact Us", "Follow us", "Facebook", "Twitter"])
+    assert engine.clean(chrome).text != engine.clean(chrome, extracted=True).text  # judged, a page loses more

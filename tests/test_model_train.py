@@ -73,8 +73,9 @@ def test_train_is_deterministic(corpus, rules_engine, stop_hashes, tmp_path):
 
 def test_trained_model_separates_prose_from_chaff(corpus, rules_engine, stop_hashes, tmp_path):
     model = train(rules_engine, stop_hashes, [corpus], tmp_path / "m.npz", log=_quiet)
-    thresholds = replace(rules_engine.thresholds, model_min_segments=1)  # these pages are short
-    engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop_hashes)
+    thresholds = replace(rules_engine.thresholds,  # these pages are short
+                         model=replace(rules_engine.thresholds.model, min_segments=1))
+    engine = Engine(rules_engine.rules, rules_engine.stop, thresholds, model=model, stop_hashes=stop_hashes)
     page = _page(random.Random(99), 0)
     result = engine.clean(page["views"]["text"])
     assert result.text.split("\n") == page["gold"].split("\n")
@@ -87,8 +88,9 @@ def test_pages_shorter_than_the_models_range_are_left_to_the_rules(corpus, rules
     page = _page(random.Random(99), 0)["views"]["text"]
     segments = page.count("\n") + 1
     for min_segments, tagger in ((segments + 1, "unjudged_v1"), (segments, "segment_model_v1")):
-        thresholds = replace(rules_engine.thresholds, model_min_segments=min_segments)
-        engine = Engine(rules_engine.rules, rules_engine.quality.stop, thresholds, model=model, stop_hashes=stop_hashes)
+        model_settings = replace(rules_engine.thresholds.model, min_segments=min_segments)
+        thresholds = replace(rules_engine.thresholds, model=model_settings)
+        engine = Engine(rules_engine.rules, rules_engine.stop, thresholds, model=model, stop_hashes=stop_hashes)
         spans = engine.clean(page).spans
         taggers = {s.tagger for s in spans}
         assert tagger in taggers, (min_segments, taggers)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..segment import blank_at, code_table, codepoints, in_code_table, segment_of_each_char
+from ..blocks import block_gain, main_block
+from ..segment import segment_of_each_char
+from ..text import BULLET_TABLE, SENTENCE_END_TABLE, blank_at, codepoints, in_code_table
 
 FEATURE_VERSION = 3
 HASH_BITS = 18
@@ -37,8 +39,6 @@ _SALT_LAST = np.uint64(0xC13FA9A902A6328F)
 _WORD_TABLE = np.frombuffer(
     _NOT_WORD.sub("\0", "".join(map(chr, range(0xD800))) + "\0" * 0x800 + "".join(map(chr, range(0xE000, 0x10000))))
     .encode("utf-32-le"), dtype=np.uint32) != 0
-_TERMINAL = code_table([ord(c) for c in ".!?…\"”’»)"])
-_BULLETS = code_table([ord(c) for c in "-*•·–—>+"])
 
 
 def portable(x: np.ndarray) -> np.ndarray:
@@ -314,7 +314,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         link_chars / safe_vis,
         syntax_chars / np.maximum(ends - starts, 1),
         image_count > 0,
-        in_code_table(last, _TERMINAL),
+        in_code_table(last, SENTENCE_END_TABLE),
         last == ord(":"),
         digit_chars / safe_vis,
         upper_letters / np.maximum(letter_chars, 1),
@@ -323,7 +323,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         capitalised / safe_words,
         np.arange(n) / max(n - 1, 1),
         starts / max(size, 1),
-        in_code_table(first, _BULLETS),
+        in_code_table(first, BULLET_TABLE),
         first == ord("#"),
         line_counts[lines - lines.min()] > 1,
         repeated,
@@ -378,27 +378,6 @@ def _window_means(x: np.ndarray, weight: np.ndarray, radii: tuple[int, ...]) -> 
     lo = np.maximum(idx - reach, 0)
     hi = np.minimum(idx + reach + 1, n)
     return (cx[hi] - cx[lo]) / np.maximum(cw[hi] - cw[lo], 1e-9)
-
-
-def main_block(gain: np.ndarray) -> tuple[int, int]:
-    """The run of segments with the largest sum of ``gain`` (prose +, chaff -), as [lo, hi)."""
-    if not len(gain):
-        return 0, 0
-    prefix = np.concatenate(([0.0], np.cumsum(gain)))
-    running_min = np.minimum.accumulate(prefix)
-    low_index = np.maximum.accumulate(np.where(prefix <= running_min, np.arange(len(prefix)), 0))
-    gains = prefix[1:] - running_min[:-1]
-    end = int(np.argmax(gains))
-    if gains[end] <= 0:
-        return 0, 0
-    return int(low_index[end]), end + 1
-
-
-def block_gain(probability: np.ndarray, chars: np.ndarray, bias: float, cap: float) -> np.ndarray:
-    """Gain of each segment for the main block: (probability - bias) x capped length.
-
-    The same gain places the main block in the context features and in the resolver."""
-    return (probability - bias) * (np.minimum(chars, cap) + 1.0)
 
 
 def context_features(logit: np.ndarray, dense: np.ndarray, rules: np.ndarray,

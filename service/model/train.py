@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..document import LABELS, Document
-from ..segment import split_segments
+from ..document import LABELS
 from ..taggers.segment_model import measure
 from .artifact import SegmentModel
 from .features import (
@@ -71,11 +70,11 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
         # again, one paragraph alone) must come out whole, and the scraped views never show one
         texts = [rec["views"].get(view) or "" for view in views] + ([rec["gold"]] if with_gold else [])
         for text in texts:
-            doc = Document(text, split_segments(text))
+            doc = engine.document(text)  # the taggers the model reads, as when serving
             if not doc.segments:
                 continue
             whole = {(g.start, g.end) for g in doc.segments}
-            rule_spans = [s for s in engine.phrases.tag(doc) if (s.start, s.end) in whole]
+            rule_spans = [s for s in doc.proposals["lines"] if (s.start, s.end) in whole]
             feats, rules = measure(doc, rule_spans, stop)
             labels = gold_labels(text, [s.start for s in doc.segments], [s.end for s in doc.segments], rec["gold"])
             examples.append(Example(rec["id"], feats, rules, np.array(labels, dtype=np.int64)))

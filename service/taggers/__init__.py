@@ -1,6 +1,9 @@
-"""Taggers: each reads the document and its segments and proposes labelled spans.
+"""Taggers: each reads the document and proposes labelled spans, behind one small interface.
 
-A tagger measures; it never decides and never reads another tagger's output.
+A tagger measures; it never decides (the resolver does) and never changes the document. Its
+spans are filed under its ``role``; what it needs of an earlier tagger it names in ``requires``
+and reads from ``doc.proposals`` (the segment model reads the line rules' findings). The engine
+builds the list once, in order, and checks that every requirement is met by an earlier tagger.
 """
 
 from __future__ import annotations
@@ -12,5 +15,7 @@ from ..document import Document, Span
 
 class Tagger(Protocol):
     name: str  # with version, e.g. "phrases_v1"; it lands on every span the tagger proposes
+    role: str  # what its spans are about: "residue", "lines", "repetition", "title", "content"
+    requires: tuple[str, ...]  # roles it reads from doc.proposals
 
     def tag(self, doc: Document) -> list[Span]: ...

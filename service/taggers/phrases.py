@@ -1,5 +1,9 @@
 """Phrase and pattern rules that label whole segments (paywall, ad, copyright, ...).
 
+Rules are matched against the visible text (inline residue cut out: a Markdown link reads as its
+anchor), as the line stands in a clean answer: a rule that fires on a line once its link syntax is
+gone fires on the raw line too, so cleaning a clean answer again removes nothing more.
+
 A rule limited by ``max_chars`` that fires inside a longer line labels only the sentence
 it fires in, when that sentence is short enough: a footer glued to the end of a paragraph.
 """
@@ -8,13 +12,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ..document import Document, Span
+from ..document import Document, Segment, Span
 from ..rules import RuleSet
 from ..segment import sentence_at
 
 
 class PhraseTagger:
     name = "phrases_v1"
+    role = "lines"
+    requires = ("residue",)
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
@@ -23,21 +29,27 @@ class PhraseTagger:
         segments = doc.segments
         if not segments:
             return []
-        starts = [s.start for s in segments]
+        visible = doc.visible
+        vstarts, vends = (b.tolist() for b in doc.visible_bounds)
+        source = visible.source
         spans: list[Span] = []
-        for hit in self.rules.line_hits(doc.text):
+        for hit in self.rules.line_hits(visible.text):
             rule = hit.rule
             # the hit may begin on a boundary character just before the segment
-            first = max(0, bisect_right(starts, hit.start) - 1)
-            for seg in segments[first:]:
-                if seg.start >= hit.end:
+            first = max(0, bisect_right(vstarts, hit.start) - 1)
+            for i in range(first, len(segments)):
+                vstart, vend = vstarts[i], vends[i]
+                if vstart >= hit.end:
                     break
-                if seg.end <= hit.start:
+                if vend <= hit.start or vstart == vend:
                     continue
-                if rule.max_chars is not None and seg.end - seg.start > rule.max_chars:
-                    start, end = sentence_at(doc.text, seg, max((hit.start + hit.end) // 2, seg.start))
+                seg = segments[i]
+                if rule.max_chars is not None and vend - vstart > rule.max_chars:
+                    start, end = sentence_at(visible.text, Segment(vstart, vend, seg.line),
+                                             max((hit.start + hit.end) // 2, vstart))
                     if rule.scope == "anywhere" and 0 < end - start <= rule.max_chars:
-                        spans.append(Span(start, end, rule.label, rule.score, self.name, rule.id))
+                        spans.append(Span(int(source[start]), int(source[end - 1]) + 1, rule.label, rule.score,
+                                          self.name, rule.id))
                     continue
                 spans.append(Span(seg.start, seg.end, rule.label, rule.score, self.name, rule.id))
         return spans

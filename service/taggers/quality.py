@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, Span
+from ..text import CLAUSE_END_TABLE, ends_like
 
 # Markdown syntax is measured, not read: links count as link text, images as nothing.
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"\W")
-_TERMINAL = frozenset(".!?…:;\"”’»)]")
 
 CLASSES = ("good", "neargood", "short", "bad")
 
@@ -120,7 +120,7 @@ def measure(doc: Document, stop: StopWords) -> tuple[SegmentStats, bool]:
             chars -= _per_segment(seg, (length - anchor).astype(np.float64), n)
             link_chars += _per_segment(seg, anchor.astype(np.float64), n)
 
-    last = np.array([text[e - 1] in _TERMINAL for e in ends.tolist()], dtype=bool) if n else np.zeros(0, bool)
+    last = ends_like(text, ends, CLAUSE_END_TABLE)
     return SegmentStats(
         chars=np.maximum(chars, 0),
         words=_per_segment(word_segment, None, n),
@@ -163,6 +163,8 @@ def classify(stats: SegmentStats, t: QualityThresholds, known_language: bool) ->
 
 class QualityTagger:
     name = "quality_v1"
+    role = "content"
+    requires = ()
 
     def __init__(self, stop: StopWords, thresholds: QualityThresholds) -> None:
         self.stop = stop

@@ -8,6 +8,8 @@ from ..rules import RuleSet
 
 class ResidueTagger:
     name = "residue_v1"
+    role = "residue"
+    requires = ()
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules

@@ -1,8 +1,8 @@
 """The learned segment classifier as a tagger: one span per segment, content or boilerplate, with the
 model's probability as its score.
 
-Unlike the other taggers it also reads the line rules' findings, as evidence: the model was
-trained to weigh them (a menu next to a rule-labelled menu is likely menu too).
+It reads the line rules' findings (the ``lines`` role) as evidence: the model was trained to weigh
+them (a menu next to a rule-labelled menu is likely menu too).
 """
 
 from __future__ import annotations
@@ -22,24 +22,29 @@ def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tupl
 
 
 class ModelTagger:
+    role = "content"
+    requires = ("lines",)
+
     def __init__(self, model: SegmentModel, stop: StopWordHashes, threshold: float) -> None:
         self.model = model
         self.stop = stop
         self.name = model.name
         self.threshold = threshold  # probability from which a segment counts as content
 
-    def logits(self, doc: Document, rule_spans: list[Span]) -> np.ndarray:
+    def probabilities(self, doc: Document) -> np.ndarray:
+        """The probability that each segment is content, read in its page."""
         if not doc.segments:
             return np.zeros(0)
-        return self.model.predict(*measure(doc, rule_spans, self.stop))[1]
+        logits = self.model.predict(*measure(doc, doc.proposals.get("lines", []), self.stop))[1]
+        return 1.0 / (1.0 + np.exp(-logits))
 
-    def tag(self, doc: Document, rule_spans: list[Span]) -> list[Span]:
-        logits = self.logits(doc, rule_spans)
-        probability = 1.0 / (1.0 + np.exp(-logits))
-        spans = []
-        for seg, p in zip(doc.segments, probability.tolist(), strict=True):
-            if p >= self.threshold:
-                spans.append(Span(seg.start, seg.end, "content", round(p, 4), self.name, "model.good"))
-            else:
-                spans.append(Span(seg.start, seg.end, "boilerplate", round(1 - p, 4), self.name, "model.bad"))
-        return spans
+    def spans(self, doc: Document, probability: np.ndarray) -> list[Span]:
+        good = (probability >= self.threshold).tolist()
+        rounded = np.round(np.where(good, probability, 1.0 - probability), 4).tolist()
+        name = self.name
+        return [Span(seg.start, seg.end, "content", p, name, "model.good") if g else
+                Span(seg.start, seg.end, "boilerplate", p, name, "model.bad")
+                for seg, g, p in zip(doc.segments, good, rounded, strict=True)]
+
+    def tag(self, doc: Document) -> list[Span]:
+        return self.spans(doc, self.probabilities(doc))

@@ -19,6 +19,8 @@ from .quality import QualityThresholds, StopWords, link_density, measure
 
 class UnjudgedTagger:
     name = "unjudged_v1"
+    role = "content"
+    requires = ()
     score = 0.5  # no evidence either way
 
     def __init__(self, stop: StopWords, thresholds: QualityThresholds) -> None:

@@ -1,0 +1,45 @@
+"""The content tagger: which judge reads the page's lines in context, and its verdict on each.
+
+- Text that is a page's main content already (``options.extracted``) is not judged: an extractor
+  has chosen its lines, and only the rules remove anything (the unjudged tagger).
+- Without a segment model, the jusText heuristic judges (the quality tagger).
+- A page too short for context (fewer segments than nearly every training page) is not judged.
+- Otherwise the segment model judges. A page on which it finds no line that is chaff beyond
+  doubt (probability of content under ``sure_chaff`` for every segment) has no page furniture to
+  cut the article out of: it is text cleaned already, or a page that is all article. Its lines
+  are then not judged either, so that a clean answer sent again keeps every line it has (on raw
+  pages of the train split, 99% have such a line; on their clean answers, under 1% do).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..document import Document, Span
+from .quality import QualityTagger
+from .segment_model import ModelTagger
+from .unjudged import UnjudgedTagger
+
+
+class ContentTagger:
+    role = "content"
+
+    def __init__(self, unjudged: UnjudgedTagger, heuristic: QualityTagger, model: ModelTagger | None,
+                 min_segments: int, sure_chaff: float) -> None:
+        self.unjudged = unjudged
+        self.heuristic = heuristic
+        self.model = model
+        self.min_segments = min_segments
+        self.sure_chaff = sure_chaff
+        self.name = model.name if model is not None else heuristic.name
+        self.requires = model.requires if model is not None else heuristic.requires
+
+    def tag(self, doc: Document) -> list[Span]:
+        if doc.extracted or (self.model is not None and len(doc.segments) < self.min_segments):
+            return self.unjudged.tag(doc)
+        if self.model is None:
+            return self.heuristic.tag(doc)
+        probability = self.model.probabilities(doc)
+        if not np.any(probability < self.sure_chaff):
+            return self.unjudged.tag(doc)
+        return self.model.spans(doc, probability)
