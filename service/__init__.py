@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .config import Settings
+
+if TYPE_CHECKING:  # Flask is the HTTP layer's: importing the engine (service.engine) never loads it
+    from flask import Flask
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The one place that wires objects together. Rules load here: a bad rule fails the boot."""
+    from flask import Flask
+
     from .api import bp
     from .engine import Engine
     from .errors import register_error_handlers

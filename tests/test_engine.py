@@ -282,3 +282,17 @@ def test_pipeline_extracted_text_is_judged_by_rules_alone(engine: Engine, rules_
     chrome = "\n".join(["Home", "Sport", "Weather", "Log in", "Subscribe", *[PROSE] * 20, "Advertisement",
                         "Privacy Policy", "Terms of Use", "Contact Us", "Follow us", "Facebook", "Twitter"])
     assert engine.clean(chrome).text != engine.clean(chrome, extracted=True).text  # judged, a page loses more
+
+
+def test_pipeline_engine_imports_no_web_framework() -> None:
+    """The engine serves HTTP, the CLI and library users alike: importing and running it loads no Flask."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\nfrom service.config import Settings\nfrom service.engine import Engine\n"
+            "Engine.from_settings(Settings()).clean('Advertisement\\nThe council met on Tuesday.')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.stdout.strip() == "[]", proc.stdout
