@@ -17,8 +17,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .api import bp
     from .engine import Engine
-    from .errors import register_error_handlers
     from .metrics import Metrics
+    from .problems import register_error_handlers
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper())

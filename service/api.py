@@ -1,17 +1,18 @@
-"""The HTTP API: one blueprint. Parsing and validation here; all cleaning is the engine's."""
+"""The HTTP API: one blueprint. It parses and validates HTTP requests and serialises the answers;
+the answer itself is built by ``answer.build_answer`` and all cleaning is the engine's."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
-from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from .answer import CleanRequest, build_answer
 from .budget import BudgetExceeded, Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS, Result
+from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
 from .engine import Engine
 from .errors import (
     InvalidRequest,
@@ -20,27 +21,15 @@ from .errors import (
     NotReady,
     PayloadTooLarge,
     TimeBudgetExceeded,
-    TooManySpans,
     UnsupportedMediaType,
 )
-from .html import html_to_text
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
-from .offsets import UNITS, offset_table
+from .offsets import UNITS
 from .openapi import openapi_document
 
 bp = Blueprint("winnow", __name__)
 _READ_CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class CleanRequest:
-    text: str | None
-    html: str | None
-    keep: frozenset[str]
-    offsets: str
-    spans: bool
-    extracted: bool | None = None  # None: as the input's kind says (HTML: readability extracted it)
 
 
 def _engine() -> Engine:
@@ -164,52 +153,6 @@ def parse_clean_request(settings: Settings, deadline: Deadline | None = None) ->
     text = _check_string("text", payload["text"], settings.max_text_chars) if "text" in payload else None
     html = _check_string("html", payload["html"], settings.max_body_bytes) if "html" in payload else None
     return CleanRequest(text, html, keep, offsets, spans, extracted)
-
-
-def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
-                 deadline: Deadline | None = None, max_spans: int | None = None) -> tuple[dict, Result]:
-    """The JSON answer for a parsed request, and the engine's result behind it.
-
-    Shared by the HTTP API and `winnow clean --json`. ``max_text_chars`` bounds the text
-    rendered from HTML (raw text is checked while parsing) and ``max_spans`` the spans
-    returned; None means no bound (the CLI). ``deadline`` raises BudgetExceeded between
-    stages; once the engine is done the answer is given, however late.
-    """
-    source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
-    if max_text_chars is not None and len(source) > max_text_chars:
-        raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
-    extracted = req.html is not None if req.extracted is None else req.extracted
-    result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted)
-    if req.spans and max_spans is not None and len(result.spans) > max_spans:
-        raise TooManySpans(f"the answer has {len(result.spans)} spans; the limit is {max_spans}: "
-                           "send options.spans=false for the clean text alone, or a smaller document")
-    answer: dict = {
-        "text": result.text,
-        "stats": {
-            "chars_in": result.chars_in,
-            "chars_out": result.chars_out,
-            "removed_chars_by_label": result.removed_chars_by_label,
-        },
-        "paywalled": result.paywalled,
-        "version": engine.version,
-    }
-    if req.html is not None:
-        answer["input_text"] = source
-    if req.spans:
-        array = offset_table(source, req.offsets)
-        table = None if array is None else array.tolist()  # list indexing beats numpy per item
-        answer["spans"] = [
-            {
-                "start": s.start if table is None else table[s.start],
-                "end": s.end if table is None else table[s.end],
-                "label": s.label,
-                "score": round(s.score, 4),
-                "tagger": s.tagger,
-                "rule": s.rule,
-            }
-            for s in result.spans
-        ]
-    return answer, result
 
 
 def _metrics() -> Metrics | None:

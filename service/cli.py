@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .api import CleanRequest, build_answer
+    from .answer import CleanRequest, build_answer
     from .document import KEPT_LABELS_DEFAULT
     from .engine import Engine
 
