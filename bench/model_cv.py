@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         recs = read_records(path, "train")[: args.limit]
         _log(f"{path.name}: {len(recs)} train pages")
         records += recs
-        examples += build_examples(base, stop, recs)
+        examples += build_examples(base, stop, recs, silver=False)  # the content stages only
         corpus_of += [path.name] * len(recs)
     data = prepare(examples)
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None

@@ -89,6 +89,9 @@ class Document:
     extracted: bool = False  # the text is a page's main content already (options.extracted): no context
     markdown: bool = False  # Markdown input: links written as [text](target)
     proposals: dict[str, list[Span]] = field(default_factory=dict)
+    # what the segment model measured and concluded, for the stages after it (the category stage):
+    # set by the content tagger when the model judged the page, else None
+    reading: ModelReading | None = None
 
     @cached_property
     def bounds(self) -> np.ndarray:
@@ -111,6 +114,17 @@ class Document:
     def visible_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Every segment's start and end in the visible text (equal where a segment is all residue)."""
         return self.visible.position(self.bounds[0]), self.visible.position(self.bounds[1])
+
+
+@dataclass(frozen=True)
+class ModelReading:
+    """The segment model's reading of a page: features, rule scores per label, verdicts."""
+
+    features: object  # model.features.SegmentFeatures
+    dense_std: np.ndarray  # (segments, dense) standardised as the model's first stage reads them
+    rules: np.ndarray  # (segments, labels) the line rules' scores
+    first: np.ndarray  # (segments,) log-odds of content from each segment alone (the first stage)
+    logit: np.ndarray  # (segments,) log-odds of content, read in context
 
 
 class Decision(NamedTuple):

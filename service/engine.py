@@ -25,6 +25,7 @@ from .resolve import Policy, Proposals, resolve
 from .rules import RuleError, RuleSet, load_rules, load_word_lists
 from .segment import split_segments
 from .taggers import Tagger
+from .taggers.categories import CategoryTagger
 from .taggers.content import ContentTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
@@ -127,6 +128,8 @@ def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model
         ContentTagger(UnjudgedTagger(stop, thresholds.quality), QualityTagger(stop, thresholds.quality),
                       model_tagger, thresholds.model.min_segments, thresholds.model.sure_chaff),
     )
+    if model_tagger is not None and model.categories is not None:
+        taggers += (CategoryTagger(model.categories, f"{model.name}.categories"),)
     check_order(taggers)
     return taggers
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from .document import Decision, Document, Span
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
+HEADLINE = "title.headline"  # the title tagger's rule for the headline a page shows below its menus
 CONTENT_CLASSES = ("good", "neargood")
 FIXED_CLASSES = ("rule", "repeated", "residue")  # decided before context: smoothing leaves them alone
 _SENTENCE_END = frozenset(SENTENCE_END)
@@ -66,6 +68,8 @@ class Proposals:
     # (read in context already), or nothing judged (a page too short for context: only rules remove)
     context: str = "heuristic"
     markdown: bool = False  # the input is Markdown (links written as [text](target))
+    # one per segment, in order, or none: the kind of chaff each segment would be (category tagger)
+    categories: list[Span] = dataclasses.field(default_factory=list)
 
 
     @classmethod
@@ -85,7 +89,8 @@ class Proposals:
         return cls(rules=rules, residue=residue, quality=quality, repetition=doc.proposals.get("repetition", []),
                    title=doc.proposals.get("title", []), block_openers=block_openers,
                    section_openers=section_openers, article_openers=article_openers,
-                   context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown)
+                   context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown,
+                   categories=doc.proposals.get("category", []))
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,17 @@ def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy,
     return main_block(block_gain(probability, lengths, bias, policy.model_block_cap_chars))
 
 
+def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[Span]) -> None:
+    """What was removed as plain ``boilerplate`` by a judge (model, context, repetition), not by a
+    rule that named it, takes the category stage's label. The rule id still says why it was
+    removed; the tagger names the stage that said what it is."""
+    for i, d in enumerate(decisions):
+        if d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
+            named = categories[i]
+            if named.label != "boilerplate":
+                decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
+
+
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
@@ -287,9 +303,15 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     index = {s.start: i for i, s in enumerate(segments)}
     for span in p.title:
         i = index.get(span.start)
-        if i is not None and classes[i] not in FIXED_CLASSES and i < max(start, 1):
+        # the <title> line's own verdict holds before the main block; the headline the page shows
+        # (its repeat) is the headline wherever it stands
+        if i is None or classes[i] in ("rule", "residue"):
+            continue
+        if span.rule == HEADLINE or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
+    if p.categories:
+        _name_chaff(decisions, classes, p.categories)
     kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}
     starts = [s.start for s in segments]
     inline = []

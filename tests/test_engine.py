@@ -139,7 +139,7 @@ def test_pipeline_taggers_are_declared_in_order_with_what_they_need(engine: Engi
     from service.rules import RuleError
 
     roles = [t.role for t in engine.taggers]
-    assert roles == ["residue", "lines", "repetition", "title", "content"]
+    assert roles == ["residue", "lines", "repetition", "title", "content", "category"]
     for i, tagger in enumerate(engine.taggers):
         assert set(tagger.requires) <= set(roles[:i])
     with pytest.raises(RuleError, match="needs"):  # the model reads the line rules: it cannot run first
@@ -154,7 +154,7 @@ def test_pipeline_runs_each_tagger_once_per_request(engine: Engine, monkeypatch)
                                                                                            original(doc))[1])
     page = "\n".join(["[Home](/)", "[News](/news)", "[Sport](/sport)"] + [PROSE] * 20 + ["Share", "Advertisement"])
     engine.clean(page)
-    assert calls == ["residue", "lines", "repetition", "title", "content"]
+    assert calls == ["residue", "lines", "repetition", "title", "content", "category"]
 
 
 def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:
@@ -195,6 +195,12 @@ def test_pipeline_clean_markdown_sent_again_is_read_as_it_reads(engine: Engine) 
     assert engine.clean(result.text).text == result.text
 
 
+def _content(engine: Engine):
+    from service.taggers.content import ContentTagger
+
+    return next(t for t in engine.taggers if isinstance(t, ContentTagger))
+
+
 def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine: Engine) -> None:
     """The model's content threshold comes from thresholds.yaml; a segment below it is boilerplate,
     whatever the threshold, and its score stays the model's own probability."""
@@ -203,14 +209,14 @@ def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine
     page = "\n".join(["Home", "News", prose, "Advertisement", prose, "Share"] * 4)
     doc = Document(page, split_segments(page))
     doc.proposals["lines"] = []
-    probability = engine.taggers[-1].model.probabilities(doc)
+    probability = _content(engine).model.probabilities(doc)
     seen = set()
     # below every verdict, amid them, above every one: wherever this model puts the sample page
     for threshold in (probability.min() / 2, float(np.median(probability)), (probability.max() + 1) / 2):
         model = dataclasses.replace(engine.thresholds.model, threshold=threshold, sure_chaff=0.0)
         strict = Engine(engine.rules, engine.stop, dataclasses.replace(engine.thresholds, model=model),
                         model=engine.model, stop_hashes=engine.stop_hashes)
-        spans = strict.taggers[-1].model.tag(doc)
+        spans = _content(strict).model.tag(doc)
         assert [s.label == "content" for s in spans] == (probability >= threshold).tolist()
         assert [s.score if s.label == "content" else 1 - s.score for s in spans] == pytest.approx(probability, abs=1e-4)
         seen.add(tuple(s.label for s in spans))

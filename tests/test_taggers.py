@@ -63,6 +63,31 @@ def test_title_with_the_sites_name_is_the_page_title_element_not_the_headline() 
         assert [s.rule for s in tagger.tag(_doc(first + "\nBody."))] == ["title.first_line"], first
 
 
+def test_title_the_headline_the_page_shows_below_its_menus_is_the_title() -> None:
+    """The <title> line's headline, repeated on the page, is the headline: the repeat text follows,
+    not the menu item or breadcrumb that names the page too."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    text = "\n".join(["Multiple agents crashing - Help - Netdata Forums", "Home", "Multiple agents crashing",
+                      "Help", "Multiple agents crashing", "posted by jane", PROSE, "Multiple agents crashing"])
+    spans = tagger.tag(_doc(text))
+    assert [(s.label, s.rule) for s in spans] == [("boilerplate", "title.page_title"), ("title", "title.headline")]
+    assert text[spans[1].start:spans[1].end] == "Multiple agents crashing"
+    assert text.index(PROSE) - spans[1].end == len("\nposted by jane\n")  # the second repeat, before the text
+    # a cell of its own: "Robotic lawn mowers | Kress" cut by the segmenter
+    spans = tagger.tag(_doc("Robotic lawn mowers | Kress\nHome\nRobotic lawn mowers\n" + PROSE))
+    assert [s.rule for s in spans] == ["title.page_title", "title.headline"]
+
+
+def test_title_a_repeat_needs_a_title_shaped_first_line() -> None:
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    # a paragraph sent twice is not a <title> line and its headline
+    assert all(s.rule != "title.headline" for s in tagger.tag(_doc(f"{PROSE}\n{PROSE}")))
+    # no site's name and no cell: a menu item at the top repeated below is not a headline
+    assert all(s.rule != "title.headline" for s in tagger.tag(_doc("Platform\nHome\nPlatform\n" + PROSE)))
+    # too short a repeat ("News" of "News - Example Times") names a section, not the page
+    assert all(s.rule != "title.headline" for s in tagger.tag(_doc("News - Example Times\nNews\n" + PROSE)))
+
+
 def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists() -> None:
     text = "Home\n\n* [Sport](https://x.y/s)\nOne short paragraph.\n| |"
     doc = Document(text, split_segments(text))

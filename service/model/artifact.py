@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .categories import CategoryModel, input_width
 from .features import DENSE_NAMES, FEATURE_VERSION, HASH_SIZE, SegmentFeatures, context_features, standardise
 from .trees import TreeEnsemble
 
@@ -36,6 +37,7 @@ class SegmentModel:
     first_intercept: float
     context: TreeEnsemble
     rule_labels: tuple[str, ...]
+    categories: CategoryModel | None = None  # names the chaff; None: removed segments are boilerplate
 
     @property
     def name(self) -> str:
@@ -47,21 +49,27 @@ class SegmentModel:
         digest = self.card.get("artifact_sha256")
         return f"{self.name}@{digest[:12]}" if digest else self.name
 
-    def first_stage(self, feats: SegmentFeatures) -> np.ndarray:
+    def first_stage(self, feats: SegmentFeatures, dense_std: np.ndarray | None = None) -> np.ndarray:
         """Log-odds that each segment is content, from the segment alone."""
         n = len(feats.dense)
-        logit = standardise(feats.dense, self.dense_mean, self.dense_scale) @ self.dense_coef + self.first_intercept
+        if dense_std is None:
+            dense_std = standardise(feats.dense, self.dense_mean, self.dense_scale)
+        logit = dense_std @ self.dense_coef + self.first_intercept
         if len(feats.gram_bucket):
             weights = self.hash_coef[feats.gram_bucket] * feats.gram_weight
             logit = logit + np.bincount(feats.gram_segment, weights=weights, minlength=n)[:n]
         return logit
 
-    def predict(self, feats: SegmentFeatures, rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, feats: SegmentFeatures, rules: np.ndarray,
+                dense_std: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds of content per segment: (first stage, with context)."""
-        first = self.first_stage(feats)
+        first = self.first_stage(feats, dense_std)
         if not len(first):
             return first, first
         return first, self.context.decision(context_features(first, feats.dense, rules, self.rule_labels))
+
+    def standardised(self, feats: SegmentFeatures) -> np.ndarray:
+        return standardise(feats.dense, self.dense_mean, self.dense_scale)
 
     # ------------------------------------------------------------------ storage
     def save(self, path: Path) -> None:
@@ -72,6 +80,9 @@ class SegmentModel:
                       tree_leaves=self.context.leaves.astype(np.float64))
         card = dict(self.card, first_intercept=self.first_intercept, tree_base=self.context.base,
                     rule_labels=list(self.rule_labels))
+        if self.categories is not None:
+            arrays.update(self.categories.arrays())
+            card.update(self.categories.card())
         arrays["card"] = np.frombuffer(json.dumps(card, sort_keys=True).encode("utf-8"), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
@@ -86,6 +97,8 @@ class SegmentModel:
                 arrays = {name: data[name].astype(np.float64) for name in _ARRAYS}
                 trees = {name: data[name] for name in _TREE_ARRAYS}
                 card = json.loads(bytes(data["card"]).decode("utf-8"))
+                inputs = input_width(len(DENSE_NAMES), len(card.get("rule_labels", ())))
+                categories = CategoryModel.from_stored(data, card, inputs)
             context = TreeEnsemble(trees["tree_features"].astype(np.int32), trees["tree_thresholds"].astype(np.float64),
                                    trees["tree_leaves"].astype(np.float64), float(card.pop("tree_base")))
         except (OSError, KeyError, ValueError, TypeError) as exc:
@@ -104,4 +117,4 @@ class SegmentModel:
             raise ModelError(f"{path}: its second stage reads {card.get('context_features')} context features, "
                              f"this engine computes {width}; run `winnow train`")
         return cls(card=card, first_intercept=float(card.pop("first_intercept")), context=context,
-                   rule_labels=rule_labels, **arrays)
+                   rule_labels=rule_labels, categories=categories, **arrays)

@@ -39,7 +39,9 @@ class ContentTagger:
             return self.unjudged.tag(doc)
         if self.model is None:
             return self.heuristic.tag(doc)
-        probability = self.model.probabilities(doc)
+        reading = self.model.read(doc)
+        probability = 1.0 / (1.0 + np.exp(-reading.logit))
         if not np.any(probability < self.sure_chaff):
             return self.unjudged.tag(doc)
+        doc.reading = reading  # for the category stage
         return self.model.spans(doc, probability)

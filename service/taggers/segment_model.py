@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..document import LABELS, Document, Span
+from ..document import LABELS, Document, ModelReading, Span
 from ..model.artifact import SegmentModel
 from ..model.features import SegmentFeatures, StopWordHashes, featurize, rule_matrix
 
@@ -31,12 +31,18 @@ class ModelTagger:
         self.name = model.name
         self.threshold = threshold  # probability from which a segment counts as content
 
+    def read(self, doc: Document) -> ModelReading:
+        """What the model measures on the page and its verdict on each segment (log-odds of content)."""
+        feats, rules = measure(doc, doc.proposals.get("lines", []), self.stop)
+        dense_std = self.model.standardised(feats)
+        first, logit = self.model.predict(feats, rules, dense_std) if doc.segments else (np.zeros(0), np.zeros(0))
+        return ModelReading(feats, dense_std, rules, first, logit)
+
     def probabilities(self, doc: Document) -> np.ndarray:
         """The probability that each segment is content, read in its page."""
         if not doc.segments:
             return np.zeros(0)
-        logits = self.model.predict(*measure(doc, doc.proposals.get("lines", []), self.stop))[1]
-        return 1.0 / (1.0 + np.exp(-logits))
+        return 1.0 / (1.0 + np.exp(-self.read(doc).logit))
 
     def spans(self, doc: Document, probability: np.ndarray) -> list[Span]:
         good = (probability >= self.threshold).tolist()

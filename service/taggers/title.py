@@ -6,6 +6,12 @@ extractors (html-text, innerText of the whole document) put first: page metadata
 the page shows. It is labelled boilerplate; the article's own headline, where the page shows it,
 is judged where it stands.
 
+Where the page shows its headline, the headline is usually the <title> element's text without
+the site's name, again, a few lines below the menus: that line is the page's headline
+(``title.headline``), labelled title wherever it stands, and the clean text keeps it once (the
+<title> line stays boilerplate). A page whose <title> line is not repeated keeps that line as its
+title.
+
 The line is read as it stands in a clean answer (the visible text: link syntax cut out), from the
 first segment that shows anything."""
 
@@ -20,6 +26,12 @@ _WORD = re.compile(r"\w+")
 _MARKUP = re.compile(r"[\[\]()!|<>{}]|https?://")
 # " - Site Name" at the end: a separator between blanks, then a name of one to four words that
 # starts like a name (not a lower-case word: "the bridge - closed since May - reopens ..." is prose)
+_FOLD = re.compile(r"[\W_]+")
+HEADLINE_WINDOW = 150  # segments after the <title> line searched for the headline it repeats
+MIN_HEADLINE_CHARS = 8  # a shorter repeat ("News") is a menu item as likely as a headline
+MIN_HEADLINE_SHARE = 0.15  # of the <title> line's letters and digits
+AFTER_HEADLINE = 3  # segments after a repeat searched for the text a headline leads into
+TEXT_AFTER_CHARS = 60  # a segment this long is text, not another menu item
 _SITE_SUFFIX = re.compile(r"\s[-|–—·•]\s+(?=[^\s\W_a-z])[^-|–—·•\s]+(?:\s[^-|–—·•\s]+){0,3}$")
 
 
@@ -41,14 +53,52 @@ class TitleTagger:
             return []
         seg = doc.segments[first]
         piece = doc.visible.text[vstarts[first]:vends[first]].lstrip("# ")
-        if len(piece) > self.max_chars or not self.min_words <= len(_WORD.findall(piece)) <= self.max_words:
+        if len(piece) > self.max_chars or len(_WORD.findall(piece)) > self.max_words:
             return []
-        site = _SITE_SUFFIX.search(piece)
-        headline = piece[:site.start()] if site else piece
-        # "Headline | Site": the segmenter has cut the line into cells already
+        ends_like_prose = piece.rstrip()[-1:] in HEADLINE_NOT_END
+        # the <title> element: the headline and the site's name, after a separator or in a cell of its own
         in_cells = len(doc.segments) > first + 1 and doc.segments[first + 1].line == seg.line
-        if piece.rstrip()[-1:] in HEADLINE_NOT_END or _MARKUP.search(headline):
+        site = _SITE_SUFFIX.search(piece)
+        repeat = None
+        if (site or in_cells) and not ends_like_prose:
+            repeat = self._repeat(doc, first, piece, vstarts, vends)
+        if repeat is not None:
+            shown = doc.segments[repeat]
+            return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title"),
+                    Span(shown.start, shown.end, "title", self.score, self.name, "title.headline")]
+        if len(_WORD.findall(piece)) < self.min_words:
+            return []
+        headline = piece[:site.start()] if site else piece
+        if ends_like_prose or _MARKUP.search(headline):
             return []
         if site or in_cells:
             return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title")]
         return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line")]
+
+    @staticmethod
+    def _repeat(doc: Document, first: int, piece: str, vstarts: list[int], vends: list[int]) -> int | None:
+        """The segment after the <title> line that reads as the line's start, the headline
+        without the site's name and section ("Headline - Help - Site Forums": "Headline"), letters
+        and digits alike, case folded; within the next ``HEADLINE_WINDOW`` segments."""
+        key = _FOLD.sub(" ", piece).strip().casefold()
+        shortest = max(MIN_HEADLINE_CHARS, int(MIN_HEADLINE_SHARE * len(key)))
+        if len(key) < shortest:
+            return None
+        visible = doc.visible.text
+        end = min(first + 1 + HEADLINE_WINDOW, len(vstarts))
+        lead = key.split(" ", 1)[0]  # a repeat starts with the line's first word: a cheap test first
+        found = []
+        for i in range(first + 1, end):
+            if not shortest <= vends[i] - vstarts[i] <= 2 * len(key) + 8:
+                continue
+            if lead not in visible[vstarts[i]:vstarts[i] + len(lead) + 8].casefold():
+                continue
+            shown = _FOLD.sub(" ", visible[vstarts[i]:vends[i]]).strip().casefold()
+            if len(shown) >= shortest and key.startswith(shown) and key[len(shown):len(shown) + 1] in ("", " "):
+                found.append(i)
+        # a menu or breadcrumb may name the page too: the headline is the repeat that text follows
+        for i in found:
+            after = range(i + 1, min(i + 1 + AFTER_HEADLINE, len(vstarts)))
+            if any(vends[j] - vstarts[j] >= TEXT_AFTER_CHARS for j in after):
+                return i
+        return found[0] if found else None

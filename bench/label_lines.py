@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Hand labels of a page's lines, stored as offsets (docs/labelling.md).
+
+    python bench/label_lines.py export --corpus C --id ID [--view text] > page.tsv
+    python bench/label_lines.py import --corpus C --id ID page.tsv [--labeller NAME] [--second]
+    python bench/label_lines.py agree            # lines labelled twice, and how often alike
+    python bench/label_lines.py summary          # pages, lines and labels in the set
+
+The labels of a page live in bench/labels/categories/<corpus>/<id>.json (a second, independent
+labelling of some pages in bench/labels/categories-second/): the view's sha256 and one
+``[start, end, label]`` per non-empty line, in code points. They are the category dev set:
+never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.document import LABEL_SET  # noqa: E402
+
+LABELS_DIR = ROOT / "bench" / "labels" / "categories"
+SECOND_DIR = ROOT / "bench" / "labels" / "categories-second"
+
+
+def read_record(corpus: Path, page_id: str) -> dict:
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            if f'"{page_id}"' in line:
+                record = json.loads(line)
+                if record["id"] == page_id:
+                    return record
+    raise SystemExit(f"no page {page_id} in {corpus}")
+
+
+def lines_of(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each non-empty line (one with a non-space character), newline excluded."""
+    out, start = [], 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            out.append((start, end))
+        start = end + 1
+    return out
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def corpus_name(corpus: Path) -> str:
+    return corpus.name.split(".")[0]
+
+
+def export(args: argparse.Namespace) -> int:
+    record = read_record(args.corpus, args.id)
+    if record.get("split") != "dev":
+        raise SystemExit(f"{args.id} is in split {record.get('split')!r}: the category set holds dev pages only")
+    text = record["views"][args.view]
+    for n, (s, e) in enumerate(lines_of(text), 1):
+        print(f"?\t{n}\t{text[s:e].replace(chr(9), chr(92) + 't')}")
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    record = read_record(args.corpus, args.id)
+    text = record["views"][args.view]
+    bounds = lines_of(text)
+    rows = [r.split("\t", 2) for r in Path(args.tsv).read_text(encoding="utf-8").split("\n") if r.strip()]
+    if len(rows) != len(bounds):
+        raise SystemExit(f"{len(rows)} rows for {len(bounds)} non-empty lines: export the page again")
+    spans = []
+    for (s, e), row in zip(bounds, rows, strict=True):
+        label = row[0].strip()
+        if label not in LABEL_SET:
+            raise SystemExit(f"line {row[1] if len(row) > 1 else '?'}: {label!r} is not a label "
+                             f"({', '.join(sorted(LABEL_SET))})")
+        if len(row) > 2 and row[2] != text[s:e].replace("\t", "\\t"):
+            raise SystemExit(f"line {row[1]}: its text differs from the view's line: export the page again")
+        spans.append([s, e, label])
+    folder = (SECOND_DIR if args.second else LABELS_DIR) / corpus_name(args.corpus)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{args.id}.json"
+    doc = {"corpus": corpus_name(args.corpus), "id": args.id, "view": args.view, "sha256": sha256(text),
+           "page_type": record.get("page_type", "article"), "labeller": args.labeller, "spans": spans}
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=None) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}: {len(spans)} lines, {dict(Counter(s[2] for s in spans))}")
+    return 0
+
+
+def load_set(folder: Path = LABELS_DIR) -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*/*.json"))]
+
+
+def agree(_: argparse.Namespace) -> int:
+    first = {(d["corpus"], d["id"]): d for d in load_set(LABELS_DIR)}
+    lines = same = 0
+    confused: Counter = Counter()
+    for second in load_set(SECOND_DIR):
+        one = first.get((second["corpus"], second["id"]))
+        if one is None or one["sha256"] != second["sha256"]:
+            continue
+        for a, b in zip(one["spans"], second["spans"], strict=True):
+            lines += 1
+            same += a[2] == b[2]
+            if a[2] != b[2]:
+                confused[(a[2], b[2])] += 1
+    print(f"lines checked twice: {lines}; same label: {same} ({same / max(lines, 1):.1%})")
+    for (a, b), n in confused.most_common(15):
+        print(f"  {n:4d}  first {a:12s} second {b}")
+    return 0
+
+
+def summary(_: argparse.Namespace) -> int:
+    docs = load_set()
+    labels = Counter(s[2] for d in docs for s in d["spans"])
+    kinds = Counter(d["page_type"] for d in docs)
+    print(f"pages: {len(docs)} ({dict(kinds)}); lines: {sum(labels.values())}")
+    for label, n in labels.most_common():
+        print(f"  {label:12s} {n:6d}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("export", "import"):
+        p = sub.add_parser(name)
+        p.add_argument("--corpus", type=Path, required=True)
+        p.add_argument("--id", required=True)
+        p.add_argument("--view", default="text")
+        if name == "import":
+            p.add_argument("tsv")
+            p.add_argument("--labeller", default="")
+            p.add_argument("--second", action="store_true", help="an independent second labelling")
+    sub.add_parser("agree")
+    sub.add_parser("summary")
+    args = ap.parse_args(argv)
+    return {"export": export, "import": import_, "agree": agree, "summary": summary}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

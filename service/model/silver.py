@@ -1,0 +1,384 @@
+"""Silver category labels from the DOM: what the page's markup says a line is.
+
+Training has gold text for content only. The other labels (navigation, social, cookie...) are
+read here from the element each line was rendered from (``dom_align``) and its ancestors:
+HTML elements (``nav``, ``footer``, ``figcaption``...), ARIA roles, ``itemprop``/``itemtype``,
+``aria-label`` words and class/id words (split on ``-``, ``_``, blanks, digits and camelCase, so
+``ad`` names ``ad-slot`` but not ``header`` or ``shadow``), in English and the common European
+languages; plus the line's link density and two kinds of text evidence (a copyright line, a
+legal link). Every label comes with the evidence that decided it (``class:breadcrumb``,
+``tag:nav``, ``role:contentinfo``, ``link-density+tag:footer``...), so the mapping can be
+checked line by line. The trainer takes gold-covered segments as content and the silver label
+for the rest; a line that no evidence names stays ``boilerplate``.
+
+Precedence (see docs/silver_labels.md):
+
+1. a segment without a letter or digit is ``markup``; a Markdown line of images only is
+   ``image``, of empty links only ``markup``;
+2. a short line that reads as a copyright notice is ``copyright`` (``text:copyright``);
+3. evidence on the element and its ancestors, up to ``MAX_LEVELS`` up, stopping at ``main``
+   (what is outside the main region does not name what is inside) and ignoring elements that
+   hold most of the page's text (page wrappers): the evidence of the highest rank wins, the
+   closest one among equal ranks. Ranks: sections that own everything inside them (cookie,
+   paywall, newsletter, comments, related, social, ad) 3; navigation, image, copyright, title 2;
+   specific furniture (byline, date, search, cart) 1; generic containers (header, footer,
+   aside, dialog, form, banner, contentinfo, complementary, sidebar, widget) 0;
+4. a navigation line that reads as a legal link ("Privacy policy") is ``boilerplate``;
+   with nothing above rank 0, a line mostly made of link text is ``navigation`` (``related``
+   when it is as long as a headline), unless it reads as a legal link (``boilerplate``);
+5. otherwise ``boilerplate`` with the generic container's evidence, or ``none``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from .dom_align import DomText, LineMatch, align, dom_text, nonempty_lines
+
+MAX_LEVELS = 24  # ancestors looked at above a line's element
+PAGE_SHARE = 0.6  # an element holding more of the page's text than this is a wrapper: no evidence
+LINK_DENSITY = 0.6  # share of a line's matched text inside <a> that makes it a link line
+HEADLINE_WORDS = 6  # a link line of this many words reads as an article headline (related), shorter as a menu item
+
+# rank of each label's evidence: higher wins; equal ranks go to the closest ancestor
+RANK = {
+    "cookie": 3, "paywall": 3, "newsletter": 3, "comments": 3, "related": 3, "social": 3, "ad": 3,
+    "navigation": 2, "image": 2, "copyright": 2, "title": 2,
+    "boilerplate": 1,
+}
+GENERIC = 0  # rank of generic containers (their label is boilerplate)
+
+# element -> label; "generic" marks a container whose contents are furniture of any kind
+TAGS: dict[str, str] = {
+    "title": "title", "h1": "title",
+    "nav": "navigation", "menu": "navigation",
+    "figure": "image", "figcaption": "image", "picture": "image", "img": "image",
+    "time": "boilerplate", "address": "boilerplate", "button": "boilerplate", "select": "boilerplate",
+    "option": "boilerplate", "label": "boilerplate", "input": "boilerplate", "textarea": "boilerplate",
+    "header": "generic", "footer": "generic", "aside": "generic", "form": "generic", "dialog": "generic",
+}
+ROLES: dict[str, str] = {
+    "navigation": "navigation", "menu": "navigation", "menubar": "navigation", "menuitem": "navigation",
+    "tablist": "navigation", "tab": "navigation", "doc-toc": "navigation", "doc-pagelist": "navigation",
+    "figure": "image", "doc-credit": "image",
+    "search": "boilerplate", "button": "boilerplate", "toolbar": "boilerplate", "timer": "boilerplate",
+    "banner": "generic", "contentinfo": "generic", "complementary": "generic", "dialog": "generic",
+    "alertdialog": "generic", "form": "generic",
+}
+# itemprop values and itemtype names (schema.org)
+ITEMPROPS: dict[str, str] = {
+    "headline": "title", "breadcrumb": "navigation", "breadcrumblist": "navigation",
+    "sitenavigationelement": "navigation", "caption": "image", "image": "image", "imageobject": "image",
+    "copyrightholder": "copyright", "copyrightyear": "copyright", "copyrightnotice": "copyright",
+    "comment": "comments", "comments": "comments", "commentcount": "comments", "usercomments": "comments",
+    "wpadblock": "ad", "author": "boilerplate", "creator": "boilerplate", "datepublished": "boilerplate",
+    "datemodified": "boilerplate", "datecreated": "boilerplate", "publisher": "boilerplate",
+    "wpheader": "generic", "wpfooter": "generic", "wpsidebar": "generic",
+}
+# words of class, id and aria-label values
+WORDS: dict[str, list[str]] = {
+    "cookie": [
+        "cookie", "cookies", "consent", "gdpr", "ccpa", "onetrust", "cookiebot", "cybotcookiebot",
+        "didomi", "usercentrics", "truste", "trustarc", "cookielaw", "cookiebanner", "cookienotice",
+        "einwilligung", "zustimmung", "consentement", "consentimiento", "consenso", "zgoda", "toestemming",
+    ],
+    "paywall": [
+        "paywall", "paywalled", "premium", "regwall", "metered", "subscription", "subscriptions",
+        "subscriber", "subscribers", "donate", "donation", "donations", "membership", "piano", "tinypass",
+        "abo", "abonnement", "abonnieren", "abonner", "suscripcion", "suscriptores", "abbonamento", "abbonati",
+        "assinatura", "assinante", "prenumerata", "spenden",
+    ],
+    "newsletter": [
+        "newsletter", "newsletters", "subscribe", "signup", "optin", "mailchimp", "mc4wp", "mailing",
+        "mailinglist", "emailsignup", "nieuwsbrief", "iscriviti", "suscribete", "inscreva",
+    ],
+    "comments": [
+        "comment", "comments", "commentlist", "disqus", "respond", "livefyre", "viafoura",
+        "spotim", "openweb", "coral", "talkback", "kommentar", "kommentare", "commentaire", "commentaires",
+        "comentario", "comentarios", "commenti", "commento", "komentarz", "komentarze", "reacties",
+    ],
+    "related": [
+        "related", "relatedposts", "recommended", "recommendation", "recommendations", "recirc",
+        "recirculation", "taboola", "outbrain", "trending", "popular", "mostread", "mostpopular", "teaser",
+        "teasers", "suggested", "suggestions", "similar", "upnext", "morestories", "readnext", "youmaylike",
+        "furtherreading", "alsoread", "mostviewed", "morefrom", "mostshared",
+        "relacionados", "relacionadas", "recomendados", "recomendadas", "correlati", "consigliati",
+        "gerelateerd", "powiazane", "polecane", "empfehlungen", "similaires", "lesetipps", "weiterlesen",
+    ],
+    "social": [
+        "share", "shares", "sharing", "sharer", "sharebar", "sharethis", "addthis", "addtoany", "shariff",
+        "social", "socials", "socialmedia", "follow", "followus", "facebook", "twitter", "linkedin",
+        "pinterest", "whatsapp", "instagram", "telegram", "reddit", "teilen", "partager", "partage",
+        "compartir", "condividi", "condividere", "compartilhar", "compartilhe", "udostepnij", "delen",
+    ],
+    "ad": [
+        "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "advertorial", "adslot",
+        "adunit", "adsbygoogle", "adsense", "dfp", "gpt", "doubleclick", "sponsor", "sponsored", "sponsors",
+        "promoted", "werbung", "anzeige", "anzeigen", "publicite", "publicidad", "pubblicita", "publicidade",
+        "reklama", "reklame", "advertentie", "annonce", "annonces",
+    ],
+    "navigation": [
+        "nav", "navbar", "navigation", "navi", "menu", "menus", "submenu", "megamenu", "breadcrumb",
+        "breadcrumbs", "crumbs", "crumb", "pagination", "pager", "paginator", "pagenav", "skip", "skiplink",
+        "toc", "tags", "tag", "tagcloud", "topics", "categories", "category", "archive", "archives",
+        "sitemap", "hamburger", "navegacion", "navigazione", "nawigacja", "menue", "ariane", "migas",
+        "paginacion", "paginazione", "stichworte", "schlagworte", "etiquetas", "tagi",
+    ],
+    "image": [
+        "caption", "captions", "figcaption", "credit", "credits", "photo", "photos", "gallery", "slideshow",
+        "lightbox", "wpcaption", "imagecredit", "photocredit", "bildunterschrift", "legende", "didascalia",
+        "bildnachweis", "fotocredit",
+    ],
+    "copyright": ["copyright", "copyrights", "urheberrecht"],
+    "boilerplate": [
+        "byline", "author", "authors", "dateline", "timestamp", "published", "updated", "date", "meta",
+        "postmeta", "entrymeta", "readtime", "readingtime", "bio", "authorbio", "search", "searchform", "login",
+        "signin", "account", "cart", "basket", "checkout", "wishlist", "logo",
+        "disclaimer", "legal", "rating", "autor", "auteur", "autore", "datum", "fecha",
+    ],
+    "generic": [
+        "header", "footer", "masthead", "sidebar", "widget", "widgets", "aside", "modal", "popup", "overlay",
+        "toolbar", "banner", "topbar", "bottombar",
+    ],
+}
+# words of five letters or more that also name a class word they begin or end ("commentlist",
+# "sharebar", "socialicons", "mainnavigation")
+AFFIXES: dict[str, list[str]] = {
+    "cookie": ["cookie", "consent"],
+    "paywall": ["paywall"],
+    "newsletter": ["newsletter"],
+    "comments": ["comment", "disqus"],
+    "related": ["related", "recommend"],
+    "social": ["share", "social"],
+    "ad": ["advert", "sponsor"],
+    "navigation": ["breadcrumb", "navigation", "pagination", "navbar", "menu"],
+    "image": ["caption"],
+    "copyright": ["copyright"],
+}
+# class values of a state, not a kind: "has-comments", "no-sidebar", "show-share"
+_STATE_PREFIX = re.compile(r"^(?:has|no|with|without|show|hide|hidden|enable|disable|is)[-_]", re.IGNORECASE)
+_PARTS = re.compile(r"[-_]+")
+_TAXONOMY = frozenset({"category", "categories", "cat", "tag", "tags", "topic", "topics", "section"})
+_STRUCTURE = frozenset({"list", "links", "cloud", "menu", "nav", "widget", "box", "container", "wrapper", "wrap",
+                        "items", "item", "title", "label", "block", "area", "bar", "section", "module"})
+_DIGIT = re.compile(r"\d")
+_SPLIT = re.compile(r"[^A-Za-z\u00c0-\u024f]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_COPYRIGHT = re.compile(
+    r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés"
+    r"|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados"
+    r"|wszelkie prawa zastrzeżone|alle rechten voorbehouden", re.IGNORECASE)
+_LEGAL = re.compile(
+    r"\b(?:privacy|terms?\b|cookie policy|imprint|impressum|datenschutz|agb|nutzungsbedingungen|disclaimer"
+    r"|mentions légales|confidentialité|aviso legal|privacidad|informativa|note legali|polityka prywatności"
+    r"|regulamin|accessibility|do not sell)\b", re.IGNORECASE)
+_COMMENT_COUNT = re.compile(
+    r"\W*\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
+    re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\)")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
+COPYRIGHT_WITHIN = 100
+LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
+
+_WORD_LABEL = {w: label for label, words in WORDS.items() for w in words}
+_AFFIX_LABEL = [(a, label) for label, affixes in AFFIXES.items() for a in affixes]
+
+
+def words_of(value: str) -> list[str]:
+    """The words of a class, id or aria-label value: split on blanks, ``-`` and ``_``, then camelCase
+    and anything but letters. A part holding a digit is a hash or a number (``4a099d0``,
+    ``ad300-companion``, ``css-1x2y3z``) and names nothing; one-letter words are dropped."""
+    out = []
+    for name in value.split():
+        if _STATE_PREFIX.match(name):
+            continue
+        parts = _PARTS.split(name)
+        if len(parts) > 1 and parts[0].lower() in _TAXONOMY and parts[-1].lower() not in _STRUCTURE:
+            continue  # WordPress's "category-news", "tag-trump" on an article: its topics, not a tag list
+        for part in parts:
+            if not part or _DIGIT.search(part):
+                continue
+            for piece in _SPLIT.split(_CAMEL.sub(" ", part)):
+                out.extend(w.lower() for w in piece.split() if len(w) > 1)
+    return out
+
+
+def _word_label(word: str) -> str | None:
+    label = _WORD_LABEL.get(word)
+    if label is not None or len(word) < 6:
+        return label
+    for affix, label in _AFFIX_LABEL:
+        if word.startswith(affix) or word.endswith(affix):
+            return label
+    return None
+
+
+def _rank(label: str) -> int:
+    return GENERIC if label == "generic" else RANK[label]
+
+
+def element_evidence(el) -> tuple[int, str, str] | None:
+    """The strongest evidence an element itself carries: (rank, label, evidence), or None."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = tag.lower()
+    found: list[tuple[int, int, str, str]] = []  # (rank, source order, label, evidence)
+
+    def note(label: str, evidence: str, order: int) -> None:
+        found.append((_rank(label), order, label, evidence))
+
+    label = TAGS.get(tag)
+    if label and not (tag == "title" and _inside(el, "svg")):
+        note(label, f"tag:{tag}", 4)
+    role = el.get("role")
+    if role:
+        for r in role.lower().split():
+            if r in ROLES:
+                note(ROLES[r], f"role:{r}", 3)
+    for attr in ("itemprop", "itemtype"):
+        value = el.get(attr)
+        if value:
+            for v in value.split():
+                key = v.rstrip("/").rsplit("/", 1)[-1].lower()
+                if key in ITEMPROPS:
+                    note(ITEMPROPS[key], f"{attr}:{key}", 2)
+    for attr in ("class", "id", "aria-label", "data-component", "data-module"):
+        value = el.get(attr)
+        if not value or len(value) > 400:
+            continue
+        words = words_of(value)
+        for k, w in enumerate(words):
+            label = _word_label(w)
+            if label:
+                note(label, f"{'class' if attr == 'class' else attr}:{w}", 1)
+            for j in (k + 2, k + 3):  # "more-stories", "you-may-like": the words joined
+                if j <= len(words):
+                    joined = "".join(words[k:j])
+                    label = _WORD_LABEL.get(joined)
+                    if label:
+                        note(label, f"{'class' if attr == 'class' else attr}:{joined}", 1)
+    if not found:
+        return None
+    rank, _, label, evidence = max(found, key=lambda f: (f[0], f[1]))
+    return rank, ("boilerplate" if label == "generic" else label), evidence
+
+
+def _inside(el, tag: str) -> bool:
+    parent = el.getparent()
+    for _ in range(MAX_LEVELS):
+        if parent is None:
+            return False
+        if parent.tag == tag:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+class Labeller:
+    """Silver labels for the lines of one page's views (the DOM is parsed once, evidence cached)."""
+
+    def __init__(self, dom: DomText) -> None:
+        self.dom = dom
+        self._evidence: dict = {}
+        self._wrapper_chars = PAGE_SHARE * max(dom.chars, 1)
+
+    def _of(self, el) -> tuple[int, str, str] | None:
+        cached = self._evidence.get(el, False)
+        if cached is False:
+            if self.dom.text_size(el) > self._wrapper_chars:
+                cached = None
+            else:
+                cached = element_evidence(el)
+            self._evidence[el] = cached
+        return cached
+
+    def decide(self, match: LineMatch, line: str) -> tuple[str, str]:
+        """The silver label of one view line and the evidence that decided it."""
+        if not _LETTER_OR_DIGIT.search(line):
+            return "markup", "text:no-letter-or-digit"
+        if "](" in line:
+            bare = _MD_IMAGE.sub("", line)
+            if not _LETTER_OR_DIGIT.search(bare):
+                return "image", "syntax:markdown-image"
+            if not _LETTER_OR_DIGIT.search(_MD_LINK.sub(r"\1", bare)):
+                return "markup", "syntax:empty-link"
+        if len(line) <= COPYRIGHT_MAX_CHARS and _COPYRIGHT.search(line, 0, COPYRIGHT_WITHIN):
+            return "copyright", "text:copyright"
+        if _COMMENT_COUNT.match(line):
+            return "comments", "text:comment-count"
+        el = match.element
+        if el is None:
+            return "boilerplate", "unaligned"
+        best: tuple[int, str, str] | None = None
+        generic: str | None = None
+        for _ in range(MAX_LEVELS):
+            if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
+                break
+            ev = self._of(el)
+            if ev is not None:
+                if ev[0] == GENERIC and generic is None:
+                    generic = ev[2]
+                if best is None or ev[0] > best[0]:
+                    best = ev
+            if el.tag == "main" or el.get("role") == "main":
+                break
+            el = el.getparent()
+        if best is not None and best[0] > GENERIC:
+            if best[1] == "navigation" and match.tokens <= LEGAL_MAX_TOKENS and _LEGAL.search(line):
+                return "boilerplate", f"text:legal-link+{best[2]}"
+            return best[1], best[2]
+        if match.link_share >= LINK_DENSITY:
+            if match.tokens <= LEGAL_MAX_TOKENS and _LEGAL.search(line):
+                return "boilerplate", "text:legal-link"
+            where = f"+{generic}" if generic else ""
+            if len(_WORD.findall(line)) >= HEADLINE_WORDS:
+                return "related", f"link-density+long{where}"
+            return "navigation", f"link-density{where}"
+        if generic:
+            return "boilerplate", generic
+        return "boilerplate", "none"
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _dom_of(html: str) -> DomText:
+    """The page's DomText; the last page's is kept, as a trainer asks for its views one after another."""
+    if _CACHE.get("html") is not html and _CACHE.get("html") != html:
+        _CACHE["html"] = html
+        _CACHE["dom"] = dom_text(html)
+    return _CACHE["dom"]  # type: ignore[return-value]
+
+
+def line_labels(html: str | DomText, text: str) -> tuple[list[int], list[int], list[tuple[str, str]]]:
+    """Every non-empty line of a view with its silver (label, evidence)."""
+    dom = html if isinstance(html, DomText) else _dom_of(html)
+    starts, ends = nonempty_lines(text)
+    matches = align(dom, text, starts, ends)
+    labeller = Labeller(dom)
+    labels = [labeller.decide(m, text[s:e]) for m, s, e in zip(matches, starts, ends, strict=True)]
+    return starts, ends, labels
+
+
+def silver_labels(html: str, text: str, starts: list[int], ends: list[int]) -> list[tuple[str, str]]:
+    """(label, evidence) for each segment ``text[starts[k]:ends[k]]`` of a view of the page ``html``.
+
+    A segment takes the label of the line that contains it, except that a segment without a letter
+    or digit (a lone ``|`` cell) is ``markup``. The trainer takes gold-covered segments as content
+    and these labels for the rest.
+    """
+    line_starts, line_ends, labels = line_labels(html, text)
+    out = []
+    for s, e in zip(starts, ends, strict=True):
+        if not _LETTER_OR_DIGIT.search(text, s, e):
+            out.append(("markup", "text:no-letter-or-digit"))
+            continue
+        k = bisect_right(line_starts, s) - 1
+        if k < 0 or s >= line_ends[k]:
+            out.append(("boilerplate", "unaligned"))
+            continue
+        out.append(labels[k])
+    return out

@@ -1,0 +1,94 @@
+"""Fitting the category stage (categories.py) from silver labels: what the DOM says each line is.
+
+The rows are the training segments that are not content and that evidence in the page's HTML
+names (model/silver.py): a line under ``<nav>`` is navigation, one in a ``class="share-bar"`` is
+social. Lines no evidence names are left out: "nothing said what it is" is not a class to learn,
+and ``boilerplate`` is what the stage answers when no class is likely enough. The verdict inputs
+are the first stage's out-of-fold log-odds, as for the second content stage.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..document import LABELS
+from .categories import CATEGORY_SIZE, CategoryModel, category_inputs, fold
+from .features import count_of, standardise
+
+# what the category stage can answer: every chaff label but markup (a line without a letter or
+# digit is markup by rule, never by the model's judgement)
+CHAFF_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label not in ("content", "title", "markup"))
+MIN_ROWS = 50  # a class seen on fewer training segments is not learned
+NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when nothing named the line
+
+
+def category_targets(labels: np.ndarray, silver: list[tuple[str, str]]) -> np.ndarray:
+    """Each segment's class index for the category stage: -1 for content (gold) and for a segment
+    whose silver label rests on no evidence."""
+    index = {label: i for i, label in enumerate(CHAFF_LABELS)}
+    out = np.full(len(labels), -1, dtype=np.int64)
+    for i, (label, evidence) in enumerate(silver):
+        if labels[i] == 0 and evidence not in NO_EVIDENCE and label in index:
+            out[i] = index[label]
+    return out
+
+
+def _rows(examples, first, dense_mean, dense_scale):
+    from scipy import sparse
+
+    blocks, inputs, ys, weights = [], [], [], []
+    for ex, logit in zip(examples, first, strict=True):
+        if ex.categories is None:
+            continue
+        keep = np.flatnonzero(ex.categories >= 0)
+        if not len(keep):
+            continue
+        n = len(ex.labels)
+        grams = sparse.csr_matrix((ex.feats.gram_weight, (ex.feats.gram_segment, fold(ex.feats.gram_bucket))),
+                                  shape=(n, CATEGORY_SIZE))
+        blocks.append(grams[keep])
+        inputs.append(category_inputs(standardise(ex.feats.dense, dense_mean, dense_scale), ex.rules, logit)[keep])
+        ys.append(ex.categories[keep])
+        w = np.sqrt(count_of(ex.feats.dense[:, 1]) + 1.0)[keep]
+        weights.append(w * (100.0 / max(math.fsum(w.tolist()), 1e-9)))  # each page weighs alike
+    if not blocks:
+        return None
+    return sparse.vstack(blocks).tocsr(), np.vstack(inputs), np.concatenate(ys), np.concatenate(weights)
+
+
+def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, dense_scale: np.ndarray,
+                   seed: int, c: float = 1.0, smoothing: float = 0.3, min_probability: float = 0.3,
+                   log=print) -> CategoryModel | None:
+    """Multinomial logistic regression on the silver-labelled chaff segments; None without data."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    rows = _rows(examples, first, dense_mean, dense_scale)
+    if rows is None:
+        log("  categories: no silver-labelled segments; the model names no chaff")
+        return None
+    grams, inputs, y, weight = rows
+    counts = np.bincount(y, minlength=len(CHAFF_LABELS))
+    classes = [k for k in range(len(CHAFF_LABELS)) if counts[k] >= MIN_ROWS]
+    if len(classes) < 2:
+        log("  categories: fewer than two classes with enough segments; the model names no chaff")
+        return None
+    keep = np.isin(y, classes)
+    remap = {k: j for j, k in enumerate(classes)}
+    target = np.array([remap[k] for k in y[keep].tolist()], dtype=np.int64)
+    x = sparse.hstack([grams[keep], sparse.csr_matrix(inputs[keep])]).tocsr()
+    t0 = time.perf_counter()
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=300, random_state=seed)
+    model.fit(x, target, sample_weight=weight[keep])
+    coef = model.coef_.T  # (features, classes)
+    log(f"  categories: {len(target)} segments, classes "
+        + ", ".join(f"{CHAFF_LABELS[k]} {counts[k]}" for k in classes)
+        + f"; fitted in {time.perf_counter() - t0:.1f} s")
+    return CategoryModel(labels=tuple(CHAFF_LABELS[k] for k in classes),
+                         hash_coef=coef[:CATEGORY_SIZE].astype(np.float32),
+                         input_coef=coef[CATEGORY_SIZE:].astype(np.float64),
+                         intercept=model.intercept_.astype(np.float64),
+                         smoothing=smoothing, min_probability=min_probability)

@@ -1,0 +1,114 @@
+"""The category stage: its scores, its naming, its storage in the artifact, and its place in the
+pipeline (the category tagger proposes, the resolver names what a judge removed)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from service.document import LABELS, Decision, Span
+from service.model.artifact import ModelError, SegmentModel
+from service.model.categories import CATEGORY_SIZE, CategoryModel, category_inputs, fold, input_width
+from service.model.features import DENSE_NAMES, SegmentFeatures
+from service.model.train_categories import CHAFF_LABELS, category_targets
+from service.resolve import _name_chaff
+
+CLASSES = ("navigation", "social", "related")
+
+
+def _feats(n: int, grams: list[tuple[int, int]]) -> SegmentFeatures:
+    seg = np.array([s for s, _ in grams], dtype=np.int64)
+    bucket = np.array([b for _, b in grams], dtype=np.int64)
+    return SegmentFeatures(dense=np.zeros((n, len(DENSE_NAMES))), gram_segment=seg, gram_bucket=bucket,
+                           gram_weight=np.ones(len(grams)))
+
+
+def _model(smoothing: float = 0.0, min_probability: float = 0.0) -> CategoryModel:
+    width = input_width(len(DENSE_NAMES), len(LABELS))
+    hash_coef = np.zeros((CATEGORY_SIZE, len(CLASSES)), dtype=np.float32)
+    hash_coef[fold(np.array([1 << 10]))[0], 1] = 5.0  # this n-gram says social
+    hash_coef[fold(np.array([1 << 12]))[0], 2] = 5.0  # this one related
+    return CategoryModel(labels=CLASSES, hash_coef=hash_coef, input_coef=np.zeros((width, len(CLASSES))),
+                         intercept=np.array([1.0, 0.0, 0.0]), smoothing=smoothing, min_probability=min_probability)
+
+
+def _scores(model: CategoryModel, feats: SegmentFeatures) -> np.ndarray:
+    n = len(feats.dense)
+    return model.scores(feats, feats.dense, np.zeros((n, len(LABELS))), np.zeros(n))
+
+
+def test_category_scores_follow_the_ngrams_and_the_intercept() -> None:
+    feats = _feats(3, [(1, 1 << 10), (2, 1 << 12)])
+    labels, probability = _model().name_each(_scores(_model(), feats))
+    assert labels == ["navigation", "social", "related"]
+    assert np.all(probability > 0.5) and np.all(probability <= 1.0)
+    logp = _scores(_model(), feats)
+    assert np.allclose(np.exp(logp).sum(axis=1), 1.0)
+
+
+def test_category_unsure_segments_are_boilerplate() -> None:
+    feats = _feats(2, [(1, 1 << 10)])
+    labels, _ = _model(min_probability=0.9).name_each(_scores(_model(min_probability=0.9), feats))
+    assert labels == ["boilerplate", "social"]  # the intercept alone is not sure enough
+
+
+def test_category_smoothing_lets_neighbours_carry_a_run() -> None:
+    # five segments; the middle one has no n-gram of its own, its neighbours say "related"
+    feats = _feats(5, [(0, 1 << 12), (1, 1 << 12), (3, 1 << 12), (4, 1 << 12)])
+    alone, _ = _model().name_each(_scores(_model(), feats))
+    smooth, _ = _model(smoothing=0.5).name_each(_scores(_model(smoothing=0.5), feats))
+    assert alone[2] == "navigation" and smooth[2] == "related"
+
+
+def test_category_inputs_have_the_declared_width() -> None:
+    n = 4
+    x = category_inputs(np.zeros((n, len(DENSE_NAMES))), np.zeros((n, len(LABELS))), np.array([-3.0, 2.0, 2.0, -3.0]))
+    assert x.shape == (n, input_width(len(DENSE_NAMES), len(LABELS)))
+    before, after = x[:, -2], x[:, -1]
+    assert before.tolist() == [1, 0, 0, 0] and after.tolist() == [0, 0, 0, 1]
+    assert category_inputs(np.zeros((0, len(DENSE_NAMES))), np.zeros((0, len(LABELS))), np.zeros(0)).shape[0] == 0
+
+
+def test_category_stage_survives_the_artifact_round_trip(engine, tmp_path) -> None:
+    if engine.model is None:
+        pytest.skip("the built-in model is off")
+    model = replace(engine.model, categories=_model(smoothing=0.25, min_probability=0.3))
+    path = tmp_path / "m.npz"
+    model.save(path)
+    back = SegmentModel.load(path)
+    assert back.categories is not None
+    assert back.categories.labels == CLASSES and back.categories.smoothing == 0.25
+    assert np.array_equal(back.categories.hash_coef, model.categories.hash_coef)
+    assert "category_labels" not in back.card  # the stage's settings are not left in the card
+    # a stage whose weights do not fit its labels is refused at load
+    bad = replace(engine.model, categories=replace(_model(), intercept=np.zeros(5)))
+    bad.save(path)
+    with pytest.raises(ModelError):
+        SegmentModel.load(path)
+
+
+def test_category_targets_keep_only_named_chaff() -> None:
+    labels = np.array([1, 0, 0, 0])
+    silver = [("content", "gold"), ("navigation", "tag:nav"), ("boilerplate", ""), ("social", "class:share")]
+    targets = category_targets(labels, silver)
+    assert targets.tolist() == [-1, CHAFF_LABELS.index("navigation"), -1, CHAFF_LABELS.index("social")]
+
+
+def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
+    decisions = [Decision("boilerplate", 0.9, "segment_model_v1", "model.bad"),
+                 Decision("ad", 0.95, "phrases_v1", "ad.advertisement"),
+                 Decision("boilerplate", 0.6, "resolver_v1", "resolve.outside_main_block"),
+                 Decision("content", 0.8, "segment_model_v1", "model.good"),
+                 Decision("boilerplate", 0.7, "segment_model_v1", "model.bad")]
+    classes = ["bad", "rule", "good", "good", "bad"]
+    categories = [Span(0, 1, "navigation", 0.8, "m.categories", "category.navigation"),
+                  Span(1, 2, "social", 0.8, "m.categories", "category.social"),
+                  Span(2, 3, "related", 0.7, "m.categories", "category.related"),
+                  Span(3, 4, "navigation", 0.6, "m.categories", "category.navigation"),
+                  Span(4, 5, "boilerplate", 0.4, "m.categories", "category.boilerplate")]
+    _name_chaff(decisions, classes, categories)
+    assert [d.label for d in decisions] == ["navigation", "ad", "related", "content", "boilerplate"]
+    # the rule id still says why the segment was removed; the tagger, who named it
+    assert decisions[2] == Decision("related", 0.6, "m.categories", "resolve.outside_main_block")
