@@ -3,7 +3,7 @@
 
     python bench/wcxb.py --corpus ../shared/corpus/wcxb.jsonl.gz --split dev \
         --predictions winnow-text=/tmp/wcxb-text.jsonl [--predictions NAME=FILE ...] \
-        [--trafilatura] [--readability] [--json out.json]
+        [--trafilatura] [--readability] [--json out.json] [--save DIR]
 
 Predictions are the JSON lines `shared/eval/run_service.py` writes (`{"id", "text"}`), so Winnow
 is measured through its real service. With --trafilatura / --readability the extractors run here,
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trafilatura", action="store_true", help="run trafilatura.extract on the HTML")
     ap.add_argument("--readability", action="store_true", help="run readability-lxml on the HTML")
     ap.add_argument("--json", type=Path, help="also write the tables here")
+    ap.add_argument("--save", type=Path, help="write each extractor's answers to DIR/<name>.jsonl (for score.py)")
     args = ap.parse_args(argv)
 
     records = read_corpus(args.corpus, args.split)
@@ -130,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         systems[name] = read_predictions(Path(path))
     for name in ("trafilatura", "readability"):
         if getattr(args, name):
-            systems[f"{name} (html)"] = run_extractor(name, records)
+            systems[f"{name} (html)"] = answers = run_extractor(name, records)
+            if args.save:
+                args.save.mkdir(parents=True, exist_ok=True)
+                with open(args.save / f"{name}.jsonl", "w", encoding="utf-8") as f:
+                    for page, text in answers.items():
+                        f.write(json.dumps({"id": page, "text": text}) + "\n")
     if not systems:
         ap.error("nothing to score: give --predictions and/or --trafilatura / --readability")
     tables = {name: score(records, answers) for name, answers in systems.items()}

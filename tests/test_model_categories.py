@@ -112,3 +112,38 @@ def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
     assert [d.label for d in decisions] == ["navigation", "ad", "related", "content", "boilerplate"]
     # the rule id still says why the segment was removed; the tagger, who named it
     assert decisions[2] == Decision("related", 0.6, "m.categories", "resolve.outside_main_block")
+
+
+def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_engine, stop_hashes) -> None:
+    from service.model.train import build_examples
+
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
+             "asked whether the work could start before the winter, when traffic is lower.")
+    html = (f"<html><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+            f"<article><p>{prose}</p><p>{prose}</p></article>"
+            f"<div class='share-bar'><a href='/fb'>Share on Facebook</a></div></body></html>")
+    text = "\n".join(["Home", "News", prose, prose, "Share on Facebook"])
+    record = {"id": "p1", "html": html, "gold": f"{prose}\n\n{prose}", "views": {"text": text}}
+    (view, gold) = build_examples(rules_engine, stop_hashes, [record], views=("text",))
+    assert view.labels.tolist() == [0, 0, 1, 1, 0]
+    assert [CHAFF_LABELS[k] if k >= 0 else None for k in view.categories.tolist()] == [
+        "navigation", "navigation", None, None, "social"]
+    assert gold.categories is None  # the gold text as a page of its own has no HTML
+    (plain,) = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False, silver=False)
+    assert plain.categories is None
+
+
+def test_category_tagger_names_wordless_segments_markup(engine) -> None:
+    if engine.model is None or engine.model.categories is None:
+        pytest.skip("the built-in model has no category stage")
+    from service.taggers.categories import CategoryTagger
+
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
+             "asked whether the work could start before the winter.")
+    page = "\n".join(["Home", "News", "Sport", "* * *"] + [prose] * 18 + ["|", "Share on Facebook"])
+    doc = engine.document(page)
+    tagger = next(t for t in engine.taggers if isinstance(t, CategoryTagger))
+    spans = {page[s.start:s.end]: s for s in tagger.tag(doc)}
+    assert spans["* * *"].label == "markup" and spans["|"].label == "markup"
+    assert spans["Home"].label in engine.model.categories.labels + ("boilerplate",)
+    assert all(s.tagger == f"{engine.model.name}.categories" for s in spans.values())

@@ -5,6 +5,8 @@ the page's gold text as a page of its own.
 Stage one (hashed n-grams + dense measurements) is fitted on all segments; stage two reads
 stage one's out-of-fold verdicts on the neighbours, so it learns from verdicts as noisy as
 those it will see on new pages. Folds go by page, so the views of one page stay together.
+The category stage (train_categories.py) learns which kind of chaff a segment is from silver
+labels read in each page's HTML (silver.py), on the same out-of-fold verdicts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,10 +122,13 @@ def _fit_linear(x, y, weight, c: float, seed: int):
     """L-BFGS, stopped after a fixed number of steps: on the million segments of the three corpora'
     train splits, liblinear had not finished one fold in 12 minutes; 200 L-BFGS steps take about
     a minute."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, solver="lbfgs", max_iter=FIRST_STAGE_STEPS, random_state=seed)
-    model.fit(x, y, sample_weight=weight)
+    with warnings.catch_warnings():  # stopping at the step budget is the plan, not a failure
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y, sample_weight=weight)
     return model.coef_.ravel().astype(np.float64), float(model.intercept_[0])
 
 

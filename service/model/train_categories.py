@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from .features import count_of, standardise
 # what the category stage can answer: every chaff label but markup (a line without a letter or
 # digit is markup by rule, never by the model's judgement)
 CHAFF_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label not in ("content", "title", "markup"))
+CATEGORY_STEPS = 300  # L-BFGS steps
 MIN_ROWS = 50  # a class seen on fewer training segments is not learned
 NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when nothing named the line
 
@@ -64,6 +66,7 @@ def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, de
                    log=print) -> CategoryModel | None:
     """Multinomial logistic regression on the silver-labelled chaff segments; None without data."""
     from scipy import sparse
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     rows = _rows(examples, first, dense_mean, dense_scale)
@@ -81,8 +84,10 @@ def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, de
     target = np.array([remap[k] for k in y[keep].tolist()], dtype=np.int64)
     x = sparse.hstack([grams[keep], sparse.csr_matrix(inputs[keep])]).tocsr()
     t0 = time.perf_counter()
-    model = LogisticRegression(C=c, solver="lbfgs", max_iter=300, random_state=seed)
-    model.fit(x, target, sample_weight=weight[keep])
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=CATEGORY_STEPS, random_state=seed)
+    with warnings.catch_warnings():  # stopping at the step budget is the plan, not a failure
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, target, sample_weight=weight[keep])
     coef = model.coef_.T  # (features, classes)
     log(f"  categories: {len(target)} segments, classes "
         + ", ".join(f"{CHAFF_LABELS[k]} {counts[k]}" for k in classes)
