@@ -1,8 +1,10 @@
 """Taggers: each reads the document and proposes labelled spans, behind one small interface.
 
-A tagger measures; it never decides (the resolver does) and never changes the document. Its
-spans are filed under its ``role``; what it needs of an earlier tagger it names in ``requires``
-and reads from ``doc.proposals`` (the segment model reads the line rules' findings). The engine
+A tagger measures; it never decides (the resolver does) and never changes the text or the
+segments. Its spans are filed under its ``role``; what it needs of an earlier tagger it names in
+``requires`` and reads from ``doc.proposals`` (the segment model reads the line rules' findings).
+One measurement is passed on beside the spans: the content tagger leaves the segment model's
+reading of the page in ``doc.reading``, which the category tagger reads. The engine
 builds the list once, in order, and checks that every requirement is met by an earlier tagger.
 """
 
