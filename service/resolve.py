@@ -9,9 +9,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,7 +68,7 @@ class Proposals:
     context: str = "heuristic"
     markdown: bool = False  # the input is Markdown (links written as [text](target))
     # one per segment, in order, or none: the kind of chaff each segment would be (category tagger)
-    categories: list[Span] = dataclasses.field(default_factory=list)
+    categories: list[Span] = field(default_factory=list)
 
 
     @classmethod

@@ -40,6 +40,12 @@ def _shift(x: np.ndarray, step: int) -> np.ndarray:
     return out
 
 
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    """Each row's log-probabilities (shifted by its maximum first, so exp cannot overflow)."""
+    x = x - x.max(axis=1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+
+
 def input_width(dense: int, rule_labels: int) -> int:
     """How many inputs ``category_inputs`` makes per segment."""
     return dense + 5 * rule_labels + 7
@@ -83,12 +89,9 @@ class CategoryModel:
             rows = self.hash_coef[fold(feats.gram_bucket)] * feats.gram_weight[:, None]
             cell = (feats.gram_segment * k)[:, None] + np.arange(k)
             raw += np.bincount(cell.ravel(), weights=rows.ravel(), minlength=n * k)[:n * k].reshape(n, k)
-        raw -= raw.max(axis=1, keepdims=True)
-        logp = raw - np.log(np.exp(raw).sum(axis=1, keepdims=True))
+        logp = _log_softmax(raw)
         if self.smoothing and n > 1:
-            logp = logp + self.smoothing * (_shift(logp, 1) + _shift(logp, -1))
-            logp -= logp.max(axis=1, keepdims=True)
-            logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+            logp = _log_softmax(logp + self.smoothing * (_shift(logp, 1) + _shift(logp, -1)))
         return logp
 
     def name_each(self, logp: np.ndarray) -> tuple[list[str], np.ndarray]:
