@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .budget import Deadline
-from .document import Result
+from .document import Result, shown
 from .engine import Engine
 from .errors import InvalidRequest, TooManySpans
 from .html import html_to_text
@@ -66,6 +66,7 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
                 "score": round(s.score, 4),
                 "tagger": s.tagger,
                 "rule": s.rule,
+                "kept": shown(s, req.keep),
             }
             for s in result.spans
         ]

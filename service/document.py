@@ -48,6 +48,11 @@ LABEL_DESCRIPTIONS: dict[str, str] = {
     "boilerplate": "other page furniture (bylines, dates, widgets) judged not to be prose",
 }
 KEPT_LABELS_DEFAULT = frozenset({"content", "title"})
+# the page's <title> element as text renderers put it first ("Headline | Site"): labelled title,
+# like the headline, but never shown, so that the clean text keeps the headline once (the
+# headline the page shows, or none where the page shows none)
+PAGE_TITLE = "title.page_title"
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,12 @@ class ModelReading:
     rules: np.ndarray  # (segments, labels) the line rules' scores
     first: np.ndarray  # (segments,) log-odds of content from each segment alone (the first stage)
     logit: np.ndarray  # (segments,) log-odds of content, read in context
+
+
+def shown(span: Span, keep: frozenset[str]) -> bool:
+    """Whether the span's text is in the clean text: its label is kept, and it is not the <title>
+    line (the one place the answer's text and a span's label part: ``kept`` in the answer says it)."""
+    return span.label in keep and span.rule != PAGE_TITLE
 
 
 class Decision(NamedTuple):

@@ -17,7 +17,7 @@ import yaml
 from .assemble import assemble
 from .budget import Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, Document, Result, Span
+from .document import KEPT_LABELS_DEFAULT, Document, Result, Span, shown
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
 from .render import render
@@ -35,7 +35,7 @@ from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
 from .taggers.unjudged import UnjudgedTagger
 
-ENGINE_VERSION = "0.3.0"
+ENGINE_VERSION = "0.4.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
 
@@ -144,6 +144,13 @@ def check_order(taggers: tuple[Tagger, ...]) -> None:
         seen.add(tagger.role)
 
 
+def paywalled(spans: tuple[Span, ...] | list[Span]) -> bool:
+    """Whether a paywall rule fired: a span labelled paywall whose rule is a paywall rule (or the
+    block a paywall rule opened). The category stage's guess that a removed line reads like a
+    paywall names the line, but is not evidence enough to call the page paywalled."""
+    return any(s.label == "paywall" and (s.rule or "").startswith("paywall.") for s in spans)
+
+
 class Engine:
     """The whole cleaning pipeline, built once per process and shared by requests (thread-safe)."""
 
@@ -223,12 +230,12 @@ class Engine:
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
         for span in spans:
-            if span.label not in keep:
+            if not shown(span, keep):
                 removed[span.label] = removed.get(span.label, 0) + span.end - span.start
         return Result(
             text=clean,
             spans=spans,
-            paywalled=any(s.label == "paywall" for s in spans),
+            paywalled=paywalled(spans),
             chars_in=len(text),
             chars_out=len(clean),
             removed_chars_by_label=removed,

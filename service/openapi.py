@@ -79,7 +79,7 @@ def _schemas(settings: Settings) -> dict:
         "Span": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["start", "end", "label", "score", "tagger", "rule"],
+            "required": ["start", "end", "label", "score", "tagger", "rule", "kept"],
             "properties": {
                 "start": {"type": "integer", "minimum": 0},
                 "end": {"type": "integer", "minimum": 1},
@@ -87,6 +87,10 @@ def _schemas(settings: Settings) -> dict:
                 "score": {"type": "number", "minimum": 0, "maximum": 1},
                 "tagger": {"type": "string", "description": "the tagger that decided, with its version"},
                 "rule": {**nullable_string, "description": "the rule id, when a rule decided"},
+                "kept": {"type": "boolean",
+                         "description": "the span's text is in the clean text: its label is kept, and it "
+                                        "is not the page's <title> line (rule title.page_title), which "
+                                        "is labelled title but never shown, so the headline is kept once"},
             },
         },
         "Version": {

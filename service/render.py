@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .document import Span
+from .document import Span, shown
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\xa0]*\n")
 # starts only where a run of blanks starts, and never gives back: a long run of blanks that ends
@@ -43,7 +43,7 @@ def render(text: str, spans: tuple[Span, ...] | list[Span], keep: frozenset[str]
     pending = ""
     for span in spans:
         piece = text[span.start:span.end]
-        if span.label in keep:
+        if shown(span, keep):
             if out and pending:
                 _join(out, pending if not piece[:1].isspace() else "", piece[:1])
             out.append(piece)

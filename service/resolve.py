@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blocks import block_gain, main_block
-from .document import Decision, Document, Span
+from .document import PAGE_TITLE, Decision, Document, Span
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
@@ -175,7 +175,10 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
 
 def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],
                    policy: Policy) -> None:
-    """An opened block (paywall offer) covers everything that is not prose until prose resumes."""
+    """An opened block (paywall offer) covers everything that is not prose until prose resumes.
+
+    A line a rule named only ``boilerplate`` (a date, a byline) is part of the block it stands
+    in: the date of a related headline is related."""
     i, n = 0, len(decisions)
     while i < n:
         opener = decisions[i]
@@ -185,7 +188,7 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
         block = Decision(opener.label, opener.score, "block_v1", opener.rule)
         j = i + 1
         while j < n and not _prose_resumes(doc, j, classes[j], policy):
-            if classes[j] not in ("rule", "residue"):
+            if classes[j] not in ("rule", "residue") or (classes[j] == "rule" and decisions[j].label == "boilerplate"):
                 decisions[j] = block
                 classes[j] = "rule"
             j += 1
@@ -302,11 +305,12 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     index = {s.start: i for i, s in enumerate(segments)}
     for span in p.title:
         i = index.get(span.start)
-        # the <title> line's own verdict holds before the main block; the headline the page shows
-        # (its repeat) is the headline wherever it stands
+        # the headline the page shows (the <title> line's repeat) is the headline wherever it
+        # stands, and the <title> line is the <title> line (labelled title, never shown); a first
+        # line shaped like a headline is the title only before the main block
         if i is None or classes[i] in ("rule", "residue"):
             continue
-        if span.rule == HEADLINE or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
+        if span.rule in (HEADLINE, PAGE_TITLE) or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     if p.categories:

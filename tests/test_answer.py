@@ -87,6 +87,24 @@ def test_answer_for_text_has_the_engines_result(engine) -> None:
     assert "spans" not in build_answer(engine, _request(TEXT, spans=False))[0]
 
 
+def test_answer_spans_say_whether_their_text_is_kept(engine) -> None:
+    """`kept`: the label is kept and the span is not the <title> line, which is labelled title
+    but never shown (the headline the page shows below it is kept once)."""
+    text = "Bridge reopens after repairs | Example News\nHome\nBridge reopens after repairs\n" + TEXT
+    answer, result = build_answer(engine, _request(text))
+    kept = [(s["label"], s["rule"]) for s in answer["spans"] if s["kept"]]
+    dropped = [(s["label"], s["rule"]) for s in answer["spans"] if not s["kept"]]
+    assert ("title", "title.page_title") in dropped and ("title", "title.headline") in kept
+    assert all(label in ("content", "title") for label, _ in kept)
+    assert answer["text"].count("Bridge reopens after repairs") == 1
+    shown = "".join(text[s["start"]:s["end"]] for s in answer["spans"] if s["kept"])
+    assert "Example News" not in shown and "Example News" not in answer["text"]
+    # the <title> line's cells (not the pipe between them, markup) count as removed title
+    page_title = sum(s["end"] - s["start"] for s in answer["spans"] if s["rule"] == "title.page_title")
+    assert page_title >= len("Bridge reopens after repairs") + len("Example News")
+    assert result.removed_chars_by_label.get("title") == page_title
+
+
 def test_answer_for_html_has_the_input_text(engine) -> None:
     answer, result = build_answer(engine, _request(html=PAGE))
     assert answer["input_text"] == html_to_text(PAGE)

@@ -25,11 +25,13 @@ PAGE = (f"<html><head><title>Budget vote | Example News</title></head><body>"
         f"<footer>© 2024 Example</footer><script>var x = 1;</script></body></html>")
 
 
-def assert_covers(spans: list[dict], length: int) -> None:
-    """Spans are in order, contiguous, non-empty and cover [0, length)."""
+def assert_covers(spans: list[dict], length: int, keep=KEPT_LABELS_DEFAULT) -> None:
+    """Spans are in order, contiguous, non-empty and cover [0, length); ``kept`` says which are shown:
+    those whose label is kept, but the page's <title> line (labelled title, never shown)."""
     pos = 0
     for span in spans:
-        assert set(span) == {"start", "end", "label", "score", "tagger", "rule"}
+        assert set(span) == {"start", "end", "label", "score", "tagger", "rule", "kept"}
+        assert span["kept"] is (span["label"] in keep and span["rule"] != "title.page_title")
         assert span["start"] == pos and span["end"] > span["start"], span
         assert span["label"] in LABEL_SET
         assert isinstance(span["score"], float | int) and round(span["score"], 4) == span["score"]
@@ -50,10 +52,10 @@ def assert_matches_engine(body: dict, engine, source: str, keep=KEPT_LABELS_DEFA
         assert [(s["start"], s["end"], s["label"], s["tagger"], s["rule"]) for s in body["spans"]] == [
             (s.start, s.end, s.label, s.tagger, s.rule) for s in result.spans]
         assert [s["score"] for s in body["spans"]] == [round(s.score, 4) for s in result.spans]
-        assert_covers(body["spans"], len(source))
+        assert_covers(body["spans"], len(source), keep)
         removed: dict[str, int] = {}
         for s in body["spans"]:
-            if s["label"] not in keep:
+            if not s["kept"]:
                 removed[s["label"]] = removed.get(s["label"], 0) + s["end"] - s["start"]
         assert body["stats"]["removed_chars_by_label"] == removed
 
@@ -165,8 +167,9 @@ def test_api_keep_option_is_passed_to_the_engine(client, engine, keep: list[str]
     assert_matches_engine(body, engine, DOC, keep=frozenset(keep))
     if not keep:
         assert body["text"] == "" and sum(body["stats"]["removed_chars_by_label"].values()) == len(DOC)
-    if set(keep) == LABEL_SET:
-        assert body["stats"]["removed_chars_by_label"] == {}
+    if set(keep) == LABEL_SET:  # all but the <title> line, never shown
+        assert set(body["stats"]["removed_chars_by_label"]) <= {"title"}
+        assert all(s["kept"] or s["rule"] == "title.page_title" for s in body["spans"])
 
 
 LONG_PAGE = "\n".join(["Home", "News", "Sport", "Weather"] + [PROSE] * 20 + ["Advertisement", "Most read"]

@@ -302,3 +302,15 @@ def test_pipeline_engine_imports_no_web_framework() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.stdout.strip() == "[]", proc.stdout
+
+
+def test_paywalled_needs_a_paywall_rule_not_the_category_stages_guess() -> None:
+    from service.document import Span
+    from service.engine import paywalled
+
+    rule = Span(0, 10, "paywall", 0.9, "phrases_v1", "paywall.subscribe_now")
+    block = Span(10, 20, "paywall", 0.9, "block_v1", "paywall.offer_header")
+    guess = Span(20, 30, "paywall", 0.6, "segment_model_v1.categories", "resolve.outside_main_block")
+    other = Span(30, 40, "navigation", 0.9, "phrases_v1", "navigation.menu")
+    assert paywalled([rule, other]) and paywalled([block]) and paywalled([guess, rule])
+    assert not paywalled([guess, other]) and not paywalled([])

@@ -52,3 +52,11 @@ def test_render_no_space_where_punctuation_closes_or_opens_around_a_cut() -> Non
                           (". (", "content"), ("_", "markup"), ("Reuters", "content"), ("_", "markup"),
                           (") word", "content"), ("![](x.png)", "image"), ("word", "content")])
     assert render(text, spans, KEEP) == "says The Times. (Reuters) word word"
+
+
+def test_render_never_shows_the_page_title_line_so_the_headline_is_kept_once() -> None:
+    text = "Bridge reopens | Example News\nHome\nBridge reopens\nBody."
+    spans = [Span(0, 30, "title", 0.8, "title_v1", "title.page_title"), Span(30, 35, "navigation", 0.9, "t"),
+             Span(35, 50, "title", 0.8, "title_v1", "title.headline"), Span(50, 55, "content", 1.0, "t")]
+    assert render(text, spans, KEEP) == "Bridge reopens\nBody."
+    assert render(text, spans, frozenset({"title"})) == "Bridge reopens"

@@ -3,14 +3,13 @@
 A first line that ends in the site's name after a separator ("Headline - WSJ", "Headline |
 TheHill", whose cells the segmenter has cut apart) is the page's <title> element, which text
 extractors (html-text, innerText of the whole document) put first: page metadata, not something
-the page shows. It is labelled boilerplate; the article's own headline, where the page shows it,
-is judged where it stands.
+the page shows. It is labelled title (rule ``title.page_title``, docs/labelling.md) but never
+shown (document.shown): the clean text keeps the headline once, where the page shows it.
 
 Where the page shows its headline, the headline is usually the <title> element's text without
 the site's name, again, a few lines below the menus: that line is the page's headline
-(``title.headline``), labelled title wherever it stands, and the clean text keeps it once (the
-<title> line stays boilerplate). A page whose <title> line is not repeated keeps that line as its
-title.
+(``title.headline``), labelled title wherever it stands, and kept. A first line shaped like a
+headline, with no site's name, is the title itself (``title.first_line``), kept.
 
 The line is read as it stands in a clean answer (the visible text: link syntax cut out), from the
 first segment that shows anything."""
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Document, Span
+from ..document import PAGE_TITLE, Document, Span
 from ..text import HEADLINE_NOT_END
 
 _WORD = re.compile(r"\w+")
@@ -64,16 +63,26 @@ class TitleTagger:
             repeat = self._repeat(doc, first, piece, vstarts, vends)
         if repeat is not None:
             shown = doc.segments[repeat]
-            return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title"),
-                    Span(shown.start, shown.end, "title", self.score, self.name, "title.headline")]
+            headline = Span(shown.start, shown.end, "title", self.score, self.name, "title.headline")
+            return [*self._page_title(doc, first), headline]
         if len(_WORD.findall(piece)) < self.min_words:
             return []
         headline = piece[:site.start()] if site else piece
         if ends_like_prose or _MARKUP.search(headline):
             return []
         if site or in_cells:
-            return [Span(seg.start, seg.end, "boilerplate", self.score, self.name, "title.page_title")]
+            return self._page_title(doc, first)
         return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line")]
+
+    def _page_title(self, doc: Document, first: int) -> list[Span]:
+        """The <title> line, every cell of it (the site's name may be a cell of its own)."""
+        line = doc.segments[first].line
+        cells = []
+        for seg in doc.segments[first:]:
+            if seg.line != line:
+                break
+            cells.append(Span(seg.start, seg.end, "title", self.score, self.name, PAGE_TITLE))
+        return cells
 
     @staticmethod
     def _repeat(doc: Document, first: int, piece: str, vstarts: list[int], vends: list[int]) -> int | None:
