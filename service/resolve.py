@@ -44,6 +44,9 @@ class Policy:
     # block asks for less (chosen by cross-validation on train, bench/model_cv.py)
     model_block_bias_markdown: float = 0.3
     model_block_cap_chars: int = 400
+    # with the model: past a section opener (comments, related) a segment is kept from this
+    # probability of content (above 1: nothing past the opener is kept)
+    model_section_threshold: float = 1.01
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -281,7 +284,13 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     if p.article_openers and p.context != "none":
         start = _article_start(decisions, p.article_openers, start, end)
     section = _section_start(decisions, classes, p.section_openers, start, end)
-    if p.context != "heuristic":  # the model has read the context already: no jusText smoothing
+    if p.context == "model":  # the model has read the context already: no jusText smoothing
+        # past a comments or related opener, only what the model is sure of is kept (a forum's
+        # replies after "X said:" are the page's content; an article's comments are not)
+        sure = policy.model_section_threshold
+        keep = [start <= i < end and c == "good" and (i < section or q.score >= sure)
+                for i, (c, q) in enumerate(zip(classes, p.quality, strict=True))]
+    elif p.context != "heuristic":
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:
         keep = _smooth(classes, start, section)

@@ -113,3 +113,27 @@ def test_resolve_article_opener_cuts_what_the_main_block_took_in_before_it() -> 
     assert labels(frozenset({"content.dateline"})) == ["boilerplate"] * 3 + ["content", "content"]
     # a page too short to judge has no main block: nothing is cut before the dateline
     assert labels(frozenset({"content.dateline"}), context="none") == ["content", "boilerplate"] + ["content"] * 3
+
+
+def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of() -> None:
+    """A forum's replies after "X said:" are its content, an article's comments are not: past a
+    comments opener the model's sure verdicts are kept, the rest takes the section's label."""
+    text = "\n".join(["The first post of the thread, long enough to be prose. " * 4, "jane said:",
+                      "A reply the model is sure of, long enough to be prose too. " * 4,
+                      "A reply the model doubts, long enough to be prose as well. " * 4])
+    doc = Document(text, split_segments(text))
+    probabilities = (0.95, 0.1, 0.9, 0.55)
+    verdicts = [Span(s.start, s.end, "content" if p >= 0.3 else "boilerplate", p if p >= 0.3 else 1 - p, "model",
+                     "model.good" if p >= 0.3 else "model.bad")
+                for s, p in zip(doc.segments, probabilities, strict=True)]
+    said = doc.segments[1]
+    opener = Span(said.start, said.end, "comments", 0.9, "phrases_v1", "comments.author_says")
+
+    def labels(threshold: float) -> list[str]:
+        proposals = Proposals(rules=[opener], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(), section_openers=frozenset({"comments.author_says"}),
+                              context="model")
+        return [d.label for d in resolve(doc, proposals, Policy(model_section_threshold=threshold)).decisions]
+
+    assert labels(0.6) == ["content", "comments", "content", "comments"]
+    assert labels(1.01) == ["content", "comments", "comments", "comments"]  # nothing past the opener
