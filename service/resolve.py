@@ -46,7 +46,7 @@ class Policy:
     model_block_cap_chars: int = 400
     # with the model: past a section opener (comments, related) a segment is kept from this
     # probability of content (above 1: nothing past the opener is kept)
-    model_section_threshold: float = 1.01
+    model_section_threshold: float = 0.6
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
