@@ -141,4 +141,4 @@ def test_properties_cleaning_clean_corpus_text_removes_at_most_markup(engine) ->
     assert share <= SHARE_THAT_MAY_CHANGE, grew
 
 
-SHARE_THAT_MAY_CHANGE = 0.02  # measured 1.6% (52 of 3,165 views); the goal is 1%
+SHARE_THAT_MAY_CHANGE = 0.015  # measured 1.30% (41 of 3,158 views, engine 0.4.0); the goal is 1%

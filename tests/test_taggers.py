@@ -99,3 +99,20 @@ def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists(
     assert ("* [Sport](https://x.y/s)", "boilerplate", "unjudged.links") in verdicts
     assert {(s.label, s.score) for s in spans if s.rule == "unjudged.good"} == {("content", 0.5)}
     assert sum(s.rule == "unjudged.good" for s in spans) == len(spans) - 1
+
+
+def test_title_a_markdown_heading_is_never_the_page_title_element() -> None:
+    """html2text never writes <title>; a "# Headline - Section" heading is what the page shows,
+    and so is the first line of a clean Markdown answer sent again."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    spans = tagger.tag(_doc("# Real Estate Investing for Beginners - Real Estate 101\nBody."))
+    assert [(s.label, s.rule) for s in spans] == [("title", "title.first_line")]
+
+
+def test_title_a_title_shaped_line_that_leads_into_text_is_the_headline() -> None:
+    """Above the menus, "Headline - Site" is the <title> element; straight above the text (a clean
+    answer sent again, whose headline has a dash in it) it is the headline, kept."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    first = "3.1 Git Branching - Branches in a Nutshell"
+    assert [s.rule for s in tagger.tag(_doc(first + "\n" + PROSE))] == ["title.first_line"]
+    assert {s.rule for s in tagger.tag(_doc(first + "\nHome\nDocs\n" + PROSE))} == {"title.page_title"}

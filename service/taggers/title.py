@@ -56,8 +56,10 @@ class TitleTagger:
             return []
         ends_like_prose = piece.rstrip()[-1:] in HEADLINE_NOT_END
         # the <title> element: the headline and the site's name, after a separator or in a cell of its own
-        in_cells = len(doc.segments) > first + 1 and doc.segments[first + 1].line == seg.line
-        site = _SITE_SUFFIX.search(piece)
+        # a Markdown heading is a headline the page shows: renderers never make the <title> one
+        heading = doc.text[seg.start:seg.end].lstrip().startswith("#")
+        in_cells = not heading and len(doc.segments) > first + 1 and doc.segments[first + 1].line == seg.line
+        site = None if heading else _SITE_SUFFIX.search(piece)
         repeat = None
         if (site or in_cells) and not ends_like_prose:
             repeat = self._repeat(doc, first, piece, vstarts, vends)
@@ -70,9 +72,21 @@ class TitleTagger:
         headline = piece[:site.start()] if site else piece
         if ends_like_prose or _MARKUP.search(headline):
             return []
-        if site or in_cells:
+        # no repeat: a <title> line stands above the page's menus; a line shaped like one that
+        # leads straight into text (a clean answer sent again) is the headline
+        if (site or in_cells) and not self._leads_into_text(doc, first, vstarts, vends):
             return self._page_title(doc, first)
         return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line")]
+
+    @staticmethod
+    def _leads_into_text(doc: Document, first: int, vstarts: list[int], vends: list[int]) -> bool:
+        """Whether the first segment after the first line that shows anything is text (long)."""
+        line = doc.segments[first].line
+        for j in range(first + 1, len(vstarts)):
+            if doc.segments[j].line == line or vends[j] == vstarts[j]:
+                continue
+            return vends[j] - vstarts[j] >= TEXT_AFTER_CHARS
+        return False
 
     def _page_title(self, doc: Document, first: int) -> list[Span]:
         """The <title> line, every cell of it (the site's name may be a cell of its own)."""
