@@ -140,7 +140,8 @@ def test_category_tagger_names_wordless_segments_markup(engine) -> None:
 
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter.")
-    page = "\n".join(["Home", "News", "Sport", "* * *"] + [prose] * 18 + ["|", "Share on Facebook"])
+    page = "\n".join(["Home", "News", "Sport", "Log in", "Subscribe", "* * *"] + [prose] * 18
+                     + ["|", "Share on Facebook", "Privacy Policy", "Terms of Use", "Contact Us", "Follow us"])
     doc = engine.document(page)
     tagger = next(t for t in engine.taggers if isinstance(t, CategoryTagger))
     spans = {page[s.start:s.end]: s for s in tagger.tag(doc)}
