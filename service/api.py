@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from .answer import CleanRequest, build_answer
 from .budget import BudgetExceeded, Deadline, check
@@ -20,6 +22,7 @@ from .errors import (
     MalformedBody,
     NotReady,
     PayloadTooLarge,
+    ProblemError,
     TimeBudgetExceeded,
     UnsupportedMediaType,
 )
@@ -182,7 +185,8 @@ def clean() -> Response:
     deadline = Deadline(settings.request_budget_s) if settings.request_budget_s > 0 else None
     try:
         req = parse_clean_request(settings, deadline)
-        answer, result = build_answer(_engine(), req, settings.max_text_chars, deadline, settings.max_spans)
+        answer, result = build_answer(_engine(), req, settings.max_text_chars, deadline, settings.max_spans,
+                                      settings.max_segments)
     except BudgetExceeded as exc:
         if metrics is not None:
             metrics.observe_budget_exceeded(exc.stage)
@@ -206,8 +210,8 @@ def metrics() -> Response:
     m = _metrics()
     if m is None:
         raise NotReady("metrics are disabled (WINNOW_METRICS=0)")
-    return Response(m.exposition(), mimetype=METRICS_CONTENT_TYPE.split(";")[0],
-                    headers={"Content-Type": METRICS_CONTENT_TYPE})
+    # content_type, not mimetype: Flask would append its own charset and drop the format's version
+    return Response(m.exposition(), content_type=METRICS_CONTENT_TYPE)
 
 
 # The inspector may load only its own files and call only this server: pasted pages stay here.
@@ -248,3 +252,36 @@ def labels() -> Response:
 def rules() -> Response:
     engine = _engine()
     return jsonify({"version": engine.version, "rules": engine.rules_info()})
+
+
+# --- every known label value of the request and error counters starts at 0 ----------------------
+
+def _problem_kinds() -> set[str]:
+    """Every ``winnow_errors_total`` kind: errors.py's slugs, and the HTTP errors problems.py answers."""
+    kinds, todo = set(), [ProblemError]
+    while todo:
+        cls = todo.pop()
+        kinds.add(cls.slug)
+        todo += cls.__subclasses__()
+    for exc in (NotFound, MethodNotAllowed):  # named as problems.py names werkzeug's errors
+        kinds.add(exc().name.lower().replace(" ", "-"))
+    return kinds | {"internal-error"}
+
+
+@bp.record_once
+def _preset_metrics(state) -> None:
+    """Start at 0 every status the OpenAPI document gives each route, and every problem kind.
+
+    Registered last in this module: it runs when the app registers the blueprint, after its routes.
+    """
+    app = state.app
+    metrics = app.extensions.get("winnow.metrics")
+    if metrics is None:
+        return
+    paths = openapi_document(app.extensions["winnow.settings"])["paths"]
+    pairs = [("<unmatched>", 404), ("<unmatched>", 405)]  # components.responses NotFound, MethodNotAllowed
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^:<>]+)>", r"{\1}", rule.rule)  # /static/<path:filename> -> {filename}
+        for operation in paths.get(path, {}).values():
+            pairs += [(rule.rule, int(status)) for status in operation["responses"]]
+    metrics.preset(sorted(set(pairs)), sorted(_problem_kinds()))

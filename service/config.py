@@ -21,14 +21,20 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_text_chars: int = 5_000_000
     max_spans: int = 100_000  # more spans than this: 422, asking for options.spans=false (never truncated)
+    # more non-blank lines and table cells than this: 422. The engine's time and memory grow with them
+    # (100,000 one-character lines: ~1.5 s and +300 MB); the largest page of the corpora has 3,348
+    max_segments: int = 100_000
     request_budget_s: float = 10.0  # wall time one /v1/clean may take before a 503; 0: no budget
     log_level: str = "info"
     metrics: bool = True
-    metrics_dir: Path = Path("/tmp/winnow-metrics")  # Prometheus multiprocess files; wiped at server start
+    # where each server makes its private directory of Prometheus multiprocess files (removed at
+    # exit); None: $XDG_RUNTIME_DIR/winnow-metrics or <temp dir>/winnow-metrics-<uid>. An operator's
+    # PROMETHEUS_MULTIPROC_DIR wins (service/metrics_dir.py)
+    metrics_dir: Path | None = None
 
     def __post_init__(self) -> None:
         """Refuse nonsense limits at boot rather than answering oddly at request time."""
-        for name in ("max_body_bytes", "max_text_chars", "max_spans"):
+        for name in ("max_body_bytes", "max_text_chars", "max_spans", "max_segments"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"WINNOW_{name.upper()} must be positive")
         if not 0 <= self.request_budget_s < float("inf"):  # also refuses NaN
@@ -57,7 +63,7 @@ class Settings:
                 values[f.name] = int(raw)
             elif isinstance(default, float):
                 values[f.name] = float(raw)
-            elif isinstance(default, Path):
+            elif isinstance(default, Path) or f.name == "metrics_dir":
                 values[f.name] = Path(raw)
             else:
                 values[f.name] = raw

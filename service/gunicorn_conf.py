@@ -7,13 +7,11 @@ per-request budget is for (WINNOW_REQUEST_BUDGET_S, service/budget.py), well bel
 
 Prometheus multiprocess mode is set up here, at module level: gunicorn reads this file
 before it imports the app (preload), and prometheus_client picks its storage when first
-imported, so the directory must exist and be empty before then.
+imported, so PROMETHEUS_MULTIPROC_DIR must name an existing directory before then.
 """
 
-import os
-from pathlib import Path
-
 from service.config import Settings
+from service.metrics_dir import setup_multiprocess_dir
 
 _settings = Settings.from_env()
 
@@ -31,17 +29,19 @@ preload_app = True
 # gunicorn 27's control socket lives in $HOME, which a sidecar's read-only root cannot hold
 control_socket_disable = True
 
-if _settings.metrics:
-    _metrics_dir = Path(_settings.metrics_dir)
-    _metrics_dir.mkdir(parents=True, exist_ok=True)
-    for _stale in _metrics_dir.glob("*.db"):  # values of an earlier run
-        _stale.unlink()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+# the operator's PROMETHEUS_MULTIPROC_DIR, else a directory private to this server (metrics_dir.py)
+_multiproc = setup_multiprocess_dir(_settings.metrics_dir) if _settings.metrics else None
 
 
 def child_exit(server, worker):
     """A dead worker's live gauges must not be summed into later scrapes."""
-    if _settings.metrics:
+    if _multiproc is not None:
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid, path=str(_multiproc.path))
+
+
+def on_exit(server):
+    """The master is done (its workers have stopped): remove its private directory."""
+    if _multiproc is not None:
+        _multiproc.release()

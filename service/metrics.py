@@ -3,23 +3,29 @@
 Under gunicorn, PROMETHEUS_MULTIPROC_DIR is set by service/gunicorn_conf.py before anything
 imports prometheus_client, so every worker writes its values to files there and a scrape of
 any worker adds them all up. Without it (tests, the CLI) one process's registry is exported.
+Which directory: service/metrics_dir.py.
 
 Label values come only from bounded sets: route rules, status codes, labels, shipped rule
 ids, problem slugs, input kinds, budget stages. Never a document, URL or other request-supplied value.
+Every value of a labelled counter that is known in advance is exported at 0 from the start:
+``rate()`` and ``increase()`` see a series only from its second sample, so a series born at 5
+would hide its first 5 events.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .budget import STAGES
-from .document import KEPT_LABELS_DEFAULT, Result
+from .document import KEPT_LABELS_DEFAULT, LABELS, Result
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+INPUT_KINDS = ("text", "html")
 # the content-vs-boilerplate scorers: the segment model, and the heuristic for pages too short for it
 MODEL_TAGGERS = frozenset({"segment_model_v1", "quality_v1"})
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -59,12 +65,28 @@ class Metrics:
         self.errors = Counter("winnow_errors", "problem answers by kind", ["kind"], registry=r)
         self.budget_exceeded = Counter("winnow_budget_exceeded", "requests given up at the time budget, by stage",
                                        ["stage"], registry=r)
-        for stage in STAGES:  # exported at zero from the start: rate() and the dashboard see every stage
+        # every label value known in advance starts at 0 (the module's docstring says why)
+        for stage in STAGES:
             self.budget_exceeded.labels(stage.replace(" ", "_"))
+        for kind in INPUT_KINDS:
+            self.documents.labels(kind)
+        for label in LABELS:
+            self.removed_chars.labels(label)
+            self.spans.labels(label)
+        for rule in sorted(rule_ids):
+            self.rule_hits.labels(rule)
         self.build_info = Gauge("winnow_build_info", "versions of the service, its rules and model (always 1)",
                                 ["version", "rules", "model"], multiprocess_mode="max", registry=r)
         self.build_info.labels(version.get("engine", ""), version.get("rules", ""),
                                version.get("model", "none")).set(1)
+
+    def preset(self, requests: Iterable[tuple[str, int]], error_kinds: Iterable[str]) -> None:
+        """Export at 0 the (route, status) pairs and problem kinds the HTTP layer can answer."""
+        for endpoint, status in requests:
+            self.requests.labels(endpoint, str(status))
+            self.request_seconds.labels(endpoint)
+        for kind in error_kinds:
+            self.errors.labels(kind)
 
     def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, str(status)).inc()

@@ -22,7 +22,7 @@ from bench.server import ROOT, free_port, start_server
 
 KUBECTL = shutil.which("kubectl")
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
-OVERLAYS = ("standalone", "sidecar")
+OVERLAYS = ("standalone", "sidecar", "production-example")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl (with kustomize) is not installed")
 
 
@@ -84,11 +84,66 @@ def test_deploy_pods_follow_the_security_and_sizing_policy(overlay: str) -> None
 
 
 @needs_kubectl
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deploy_hpa_owns_the_replica_count(overlay: str) -> None:
+    docs = _render(overlay)
+    scaled = {(h["spec"]["scaleTargetRef"]["kind"], h["spec"]["scaleTargetRef"]["name"])
+              for h in docs if h["kind"] == "HorizontalPodAutoscaler"}
+    for doc in docs:
+        if (doc["kind"], doc["metadata"]["name"]) in scaled:
+            # a fixed count would reset the HPA's choice on every apply
+            assert "replicas" not in doc["spec"], f"{doc['kind']}/{doc['metadata']['name']} pins replicas"
+    assert overlay == "sidecar" or scaled
+
+
+@needs_kubectl
+@pytest.mark.parametrize("overlay", ("standalone", "production-example"))
+def test_deploy_pool_spreads_over_nodes_and_zones(overlay: str) -> None:
+    (dep,) = [d for d in _render(overlay) if d["kind"] == "Deployment"]
+    pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+    spread = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert {c["topologyKey"] for c in spread} == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+    for c in spread:
+        assert c["maxSkew"] == 1 and c["labelSelector"]["matchLabels"].items() <= pod_labels.items()
+
+
+@needs_kubectl
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deploy_service_target_port_is_the_number_of_the_winnow_port(overlay: str) -> None:
+    docs = _render(overlay)
+    (service,) = [d for d in docs if d["kind"] == "Service"]
+    (dep,) = [d for d in docs if d["kind"] == "Deployment"]
+    (winnow,) = [c for c in _pod_containers(dep) if c["name"] == "winnow"]
+    (port,) = service["spec"]["ports"]
+    # a number: a name that points into a native sidecar was not resolved by some releases
+    assert port["targetPort"] == winnow["ports"][0]["containerPort"] == 8000
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert monitor["spec"]["endpoints"][0]["port"] == port["name"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+
+
+@needs_kubectl
+def test_deploy_production_example_sets_registry_digest_and_prometheus_release_label() -> None:
+    docs = _render("production-example")
+    (dep,) = [d for d in docs if d["kind"] == "Deployment"]
+    (winnow,) = dep["spec"]["template"]["spec"]["containers"]
+    assert re.fullmatch(r"[a-z0-9.-]+\.[a-z]+/[a-z0-9/_-]+/winnow@sha256:[0-9a-f]{64}", winnow["image"])
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert monitor["metadata"]["namespace"] == "winnow"
+    # the README shows this overlay and the command that finds the label a Prometheus selects
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "k8s/overlays/production-example" in readme and "serviceMonitorSelector" in readme
+
+
+@needs_kubectl
 def test_deploy_sidecar_is_native_and_dashboard_ships() -> None:
     docs = _render("sidecar")
     (scraper,) = [d for d in docs if d["kind"] == "Deployment"]
     (winnow,) = scraper["spec"]["template"]["spec"]["initContainers"]
     assert winnow["restartPolicy"] == "Always"
+    # the kubelet's probes and the Service connect to the pod IP (tests/test_kubelet_probes.py runs them)
+    assert {e["name"]: e["value"] for e in winnow["env"]}.get("WINNOW_HOST", "0.0.0.0") in ("0.0.0.0", "::")
     service = next(d for d in docs if d["kind"] == "Service")
     assert service["spec"]["selector"] == scraper["spec"]["selector"]["matchLabels"]
     for overlay in OVERLAYS:
