@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .budget import Deadline
+from .budget import Deadline, active
 from .document import Result, shown
 from .engine import Engine
 from .errors import InvalidRequest, TooManySpans
 from .html import html_to_text
 from .offsets import offset_table
+from .segment import more_segments_than
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,26 @@ class CleanRequest:
 
 
 def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
-                 deadline: Deadline | None = None, max_spans: int | None = None) -> tuple[dict, Result]:
+                 deadline: Deadline | None = None, max_spans: int | None = None,
+                 max_segments: int | None = None) -> tuple[dict, Result]:
     """The JSON answer for a parsed request, and the engine's result behind it.
 
     Shared by the HTTP API and `winnow clean --json`. ``max_text_chars`` bounds the text
-    rendered from HTML (raw text is checked while parsing) and ``max_spans`` the spans
+    rendered from HTML (raw text is checked while parsing), ``max_segments`` its lines and
+    table cells (what the engine's cost and memory grow with), and ``max_spans`` the spans
     returned; None means no bound (the CLI). ``deadline`` raises BudgetExceeded between
-    stages; once the engine is done the answer is given, however late.
+    stages, and inside the long ones (it is the active deadline meanwhile: budget.checkpoint);
+    once the engine is done the answer is given, however late.
     """
-    source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
-    if max_text_chars is not None and len(source) > max_text_chars:
-        raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
-    extracted = req.html is not None if req.extracted is None else req.extracted
-    result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted)
+    with active(deadline):
+        source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
+        if max_text_chars is not None and len(source) > max_text_chars:
+            raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
+        if max_segments is not None and more_segments_than(source, max_segments):
+            raise InvalidRequest(f"the page's text has more than {max_segments} segments (non-blank lines and "
+                                 f"table cells); the limit is {max_segments}: send a smaller document")
+        extracted = req.html is not None if req.extracted is None else req.extracted
+        result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted)
     if req.spans and max_spans is not None and len(result.spans) > max_spans:
         raise TooManySpans(f"the answer has {len(result.spans)} spans; the limit is {max_spans}: "
                            "send options.spans=false for the clean text alone, or a smaller document")

@@ -50,22 +50,51 @@ _FLUSH, _PRE_END = object(), object()  # markers on the walk's stack
 _CHECK_EVERY = 4096  # walk items between deadline checks: a check costs far less than the items
 
 
+class _CheckedSoup(BeautifulSoup):
+    """BeautifulSoup that checks the deadline every ``_CHECK_EVERY`` tags it opens or closes while lxml
+    parses: the parse of an 8 MB page takes 15 s, all of it inside the constructor (and closing
+    a million nested tags at the end, seconds). The exception leaves lxml's parser (a new one
+    per soup) through its target callback and ends the parse."""
+
+    def __init__(self, markup: str, deadline: Deadline | None) -> None:
+        self._deadline = deadline
+        self._countdown = _CHECK_EVERY
+        super().__init__(markup, "lxml")
+
+    def _tick(self) -> None:
+        self._countdown -= 1
+        if not self._countdown:
+            self._countdown = _CHECK_EVERY
+            check(self._deadline, "html parsing")
+
+    def pushTag(self, tag):  # noqa: N802 (BeautifulSoup's names)
+        self._tick()
+        return super().pushTag(tag)
+
+    def popTag(self):  # noqa: N802
+        self._tick()
+        return super().popTag()
+
+
 def render_text(markup: str, deadline: Deadline | None = None) -> str:
     """Visible text of an HTML fragment: a line per block element, inline whitespace collapsed.
 
     Inside ``<pre>`` the source's line breaks are kept as lines.
     """
-    soup = BeautifulSoup(markup, "lxml")
+    soup = _CheckedSoup(markup, deadline) if deadline is not None else BeautifulSoup(markup, "lxml")
     check(deadline, "html parsing")
     lines: list[str] = []
     current: list[str] = []
+    solid = False  # whether a piece of `current` is not blank: known as pieces come, not searched per cell
 
     def flush() -> None:
+        nonlocal solid
         for raw in "".join(current).split("\n"):
             line = _SPACES.sub(" ", raw).strip()
             if line:
                 lines.append(line)
         current.clear()
+        solid = False
 
     # an explicit stack, not recursion: deeply nested pages must not hit the recursion limit
     stack: list[object] = [soup]
@@ -83,10 +112,14 @@ def render_text(markup: str, deadline: Deadline | None = None) -> str:
             in_pre -= 1
         elif isinstance(item, NavigableString):
             if type(item) is NavigableString:  # not comments, CDATA, doctypes
-                current.append(str(item) if in_pre else str(item).replace("\n", " "))
+                piece = str(item) if in_pre else str(item).replace("\n", " ")
+                current.append(piece)
+                solid = solid or bool(piece.strip())
         elif isinstance(item, Tag) and item.name not in DROPPED:
-            if item.name in CELLS and any(piece.strip() for piece in current):
-                current.append(" | ")  # between cells: `current` is short, flushed at every row
+            # between cells that hold text (a row of 40,000 blank cells once took 25 s: each cell
+            # looked through the row's pieces so far); `current` is flushed at every row
+            if item.name in CELLS and solid:
+                current.append(" | ")
             block = item.name in BLOCKS
             if block:
                 stack.append(_FLUSH)

@@ -197,7 +197,8 @@ def _clean_operation(settings: Settings) -> dict:
             "415": _problem("a Content-Type other than application/json, text/plain or text/html, "
                             "or an unknown charset"),
             "422": _problem(f"wrong fields, types or options; a lone surrogate; text over "
-                            f"{settings.max_text_chars} characters; more than {settings.max_spans} spans"),
+                            f"{settings.max_text_chars} characters or {settings.max_segments} segments (lines "
+                            f"and table cells); more than {settings.max_spans} spans"),
             "503": _problem(f"the engine is not loaded, or the document could not be cleaned within the "
                             f"time budget of {settings.request_budget_s:g} s", _RETRY_AFTER),
         },

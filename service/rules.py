@@ -16,6 +16,7 @@ import numpy as np
 import re2
 import yaml
 
+from .budget import checked
 from .document import LABEL_SET
 
 SCOPES = ("line", "start", "anywhere")
@@ -268,11 +269,14 @@ class _Matcher:
     def _grouped_hits(self, group: _ScopeGroup, encoded: bytes) -> list[tuple[int, int, int, tuple]]:
         """(rule index, start, end, parts) in bytes of the group's rules, found line by flagged line."""
         lines = {}  # flagged lines, start -> end, in order
-        for m in group.finder.finditer(encoded):
+        line_end = -1  # end of the last line flagged: a match before it lies on that line (none holds "\n")
+        for m in checked(group.finder.finditer(encoded), "tagging"):
+            if m.start() < line_end:
+                continue  # not one backward search per match: a 5 MB line of hits made that quadratic
             start = encoded.rfind(b"\n", 0, m.start()) + 1
             if start not in lines:
                 end = encoded.find(b"\n", m.end())
-                lines[start] = end if end >= 0 else len(encoded)
+                lines[start] = line_end = end if end >= 0 else len(encoded)
         found = []
         if group.whole_line:
             for start, end in lines.items():
@@ -291,7 +295,9 @@ class _Matcher:
         pattern = self.compiled[index]
         groups = range(1, pattern.groups + 1)
         found = []
-        for m in pattern.finditer(data):  # one span() per group: each accessor call costs a range check
+        # one span() per group: each accessor call costs a range check; the request's deadline is
+        # checked every few thousand matches (a page of a million Markdown images has as many)
+        for m in checked(pattern.finditer(data), "tagging"):
             start, end = m.span()
             parts = [m.span(g) for g in groups]
             found.append((index, offset + start, offset + end,
@@ -316,7 +322,7 @@ class _Matcher:
         found.sort(key=lambda f: (f[0], f[1]))
         if found and len(encoded) != len(text):
             found = self._to_characters(encoded, found)
-        return [Hit(self.rules[index], start, end, parts) for index, start, end, parts in found]
+        return [Hit(self.rules[index], start, end, parts) for index, start, end, parts in checked(found, "tagging")]
 
     @staticmethod
     def _to_characters(encoded: bytes, found: list) -> list:

@@ -8,6 +8,7 @@ gather instead of a Python loop.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,44 @@ BULLETS = "-*•·–—>+"
 BLANKS = " \t\r\f\v\xa0\u2028\u2029\u200b\ufeff"
 # A sentence break inside a line: terminal punctuation (and closing quotes or brackets) before blanks.
 SENTENCE_BREAK = re.compile(r"[.!?…][\"”’»)\]]*[ \t\xa0]+")
+
+# Markdown images ``![alt](target)`` and links ``[anchor](target)`` (a link's target may hold one level
+# of brackets), on one line. As plain patterns, ``!\[[^\]\n]*\]\([^)\n]*\)`` and
+# ``\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)`` are quadratic: Python's re tries every "[" afresh,
+# and each try scans to the end of the line when nothing closes it ("![](" or "[" repeated). These
+# scanners also match each failed try, and go on past it only where no later match can start (a
+# later "[" before the same "]" meets the same fate; so does any image start on a line with no ")"
+# after the "]("; a link target that fails may hold links, so a failed link goes on after its "]"),
+# and the functions below drop the failures: every character is scanned a bounded number of times,
+# and the matches are exactly the plain patterns' (tests/test_linear_patterns.py checks both).
+_IMAGE_SCAN = re.compile(r"!\[[^\]\n]*+(?:\]\([^)\n]*+(\))?)?")  # group 1: the closing ")"
+_LINK_SCAN = re.compile(r"\[([^\]\n]*+)(?:\]\((?:[^()\n]|\([^()\n]*+\))*+(\)))?")  # 1: anchor, 2: ")"
+# an image whose target may hold brackets, as a link's (the silver labels')
+_BRACKETED_IMAGE_SCAN = re.compile(r"!\[[^\]\n]*+(?:\]\((?:[^()\n]|\([^()\n]*+\))*+(\)))?")
+
+
+def markdown_images(text: str) -> Iterator[re.Match]:
+    """The images ``![alt](target)`` of ``text``, no bracket in the target: the matches of the first
+    plain pattern above, in linear time."""
+    for m in _IMAGE_SCAN.finditer(text):
+        if m.lastindex:
+            yield m
+
+
+def markdown_links(text: str) -> Iterator[re.Match]:
+    """The links ``[anchor](target)`` of ``text`` (group 1: the anchor): the matches of the second plain
+    pattern above, in linear time."""
+    for m in _LINK_SCAN.finditer(text):
+        if m.lastindex == 2:
+            yield m
+
+
+def markdown_bracketed_images(text: str) -> Iterator[re.Match]:
+    """The images of ``text`` whose target may hold one level of brackets, as a link's: the matches of
+    ``!`` and the second plain pattern above without its group, in linear time."""
+    for m in _BRACKETED_IMAGE_SCAN.finditer(text):
+        if m.lastindex:
+            yield m
 
 
 def code_table(points: list[int]) -> np.ndarray:

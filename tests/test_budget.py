@@ -12,15 +12,19 @@ import types
 import urllib.parse
 from pathlib import Path
 
+import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.server import start_server, stop_server
 from service import budget as budget_module
 from service import html as html_module
-from service.budget import BudgetExceeded, Deadline
+from service.budget import BudgetExceeded, Deadline, active, checked, checkpoint
 from service.config import Settings
 from service.html import html_to_text, render_text
+from service.model import trees as trees_module
+from service.model.trees import TreeEnsemble
+from service.taggers import content as content_module
 
 ROOT = Path(__file__).resolve().parent.parent
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
@@ -154,10 +158,11 @@ def test_budget_render_walk_checks_every_few_thousand_nodes() -> None:
     deadline = CountingDeadline()
     assert render_text(markup, deadline) == render_text(markup)  # checking changes nothing
     rendering = deadline.stages.count("html rendering")
-    assert deadline.stages[0] == "html parsing"
+    parsing = deadline.stages.count("html parsing")  # while the soup is made, then once after it
+    assert deadline.stages[:parsing] == ["html parsing"] * parsing
     assert 20_000 // html_module._CHECK_EVERY - 1 <= rendering <= 40_000 // html_module._CHECK_EVERY + 1
     with pytest.raises(BudgetExceeded) as caught:
-        render_text(markup, CountingDeadline(fail_after=2))
+        render_text(markup, CountingDeadline(fail_after=parsing + 1))
     assert caught.value.stage == "html rendering"
 
 
@@ -258,3 +263,102 @@ def test_budget_every_stage_checked_in_the_code_is_a_known_stage_and_exported_at
         BudgetExceeded("somewhere new", 1.0)
     exported = _budget_samples(client)
     assert {s.replace(" ", "_") for s in budget_module.STAGES} <= set(exported)
+
+
+# --- inside the stages: the active deadline ------------------------------------------------------------
+
+def test_budget_checkpoint_checks_only_the_active_deadline() -> None:
+    spent = Deadline(-1.0)  # already past
+    checkpoint("tagging")  # no active deadline (the CLI, training): nothing to check
+    items = [1, 2, 3]
+    assert checked(items, "tagging") is items  # and nothing added to the loop
+    with active(spent):
+        with pytest.raises(BudgetExceeded) as caught:
+            checkpoint("tagging")
+        assert caught.value.stage == "tagging"
+        with pytest.raises(BudgetExceeded):
+            list(checked(range(10), "tagging", every=4))
+        assert list(checked(range(3), "tagging", every=4)) == [0, 1, 2]  # checked every 4 items, not before
+        with active(None):  # nested: the inner one wins, and the outer one comes back
+            checkpoint("tagging")
+        with pytest.raises(BudgetExceeded):
+            checkpoint("tagging")
+    checkpoint("tagging")
+    with active(Deadline(10.0)):
+        checkpoint("tagging", reserve_s=1.0)
+        with pytest.raises(BudgetExceeded):  # time left, but less than the stages after need
+            checkpoint("tagging", reserve_s=60.0)
+
+
+def test_budget_the_active_deadline_belongs_to_its_thread() -> None:
+    seen: list[BaseException | None] = []
+
+    def other() -> None:
+        try:
+            checkpoint("tagging")
+            seen.append(None)
+        except BudgetExceeded as exc:
+            seen.append(exc)
+
+    with active(Deadline(-1.0)):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert seen == [None]  # another request's thread (gthread) is not this request
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("![]()" * 400_000, "tagging"),  # 1.2 M residue spans: ~7 s without a budget
+    ("we use cookies. " * 130_000, "tagging"),  # 2 MB of rule hits, one line
+])
+def test_budget_a_hostile_text_stops_inside_its_stage(client, with_budget, text: str, stage: str) -> None:
+    """The budget is checked inside the long stages, not only between them: the 503 comes on time."""
+    budget = 0.5
+    with_budget(budget, max_text_chars=5_000_000, max_body_bytes=8 * 1024 * 1024)
+    started = time.monotonic()
+    resp = client.post("/v1/clean", json={"text": text})
+    elapsed = time.monotonic() - started
+    if resp.status_code == 200:  # a fast machine may clean it within the budget: then on time too
+        assert elapsed < budget + 1.0
+        return
+    body = _assert_budget_problem(resp)
+    assert f"during {stage}" in body["detail"]
+    assert elapsed < budget + 1.0, elapsed
+
+
+def test_budget_html_parsing_checks_the_deadline_while_it_parses() -> None:
+    markup = "<div>" + "<p>word <b>bold</b></p>" * 20_000 + "</div>"  # 40,000 tags opened and closed
+    deadline = CountingDeadline()
+    render_text(markup, deadline)
+    parsing = deadline.stages.count("html parsing")
+    assert parsing >= 80_000 // html_module._CHECK_EVERY  # every few thousand tags, not once after the parse
+    with pytest.raises(BudgetExceeded) as caught:
+        render_text(markup, CountingDeadline(fail_after=2))
+    assert caught.value.stage == "html parsing"
+
+
+def test_budget_trees_in_chunks_give_the_same_bits_and_check_between_them(monkeypatch) -> None:
+    rng = np.random.default_rng(7)
+    depth, trees, features = 3, 5, 4
+    ensemble = TreeEnsemble(rng.integers(0, features, (trees, 2 ** depth - 1)).astype(np.int32),
+                            rng.normal(size=(trees, 2 ** depth - 1)), rng.normal(size=(trees, 2 ** depth)), 0.25)
+    x = rng.normal(size=(1000, features))
+    whole = ensemble.decision(x)
+    monkeypatch.setattr(trees_module, "CHUNK_ROWS", 64)
+    deadline = CountingDeadline()
+    with active(deadline):
+        chunked = ensemble.decision(x)
+    assert np.array_equal(whole, chunked)
+    assert deadline.stages == ["tagging"] * 16  # one check per chunk of 64 rows
+    with active(CountingDeadline(fail_after=3)), pytest.raises(BudgetExceeded):
+        ensemble.decision(x)
+
+
+def test_budget_gives_up_before_the_stages_that_cannot_be_interrupted(client, with_budget, monkeypatch) -> None:
+    """Resolution, assembly and rendering check no deadline: the content stage reserves their time."""
+    monkeypatch.setattr(content_module, "TAIL_S_PER_SEGMENT", 100.0)  # as if each segment took 100 s after it
+    with_budget(30)
+    body = _assert_budget_problem(client.post("/v1/clean", json={"text": TEXT}))
+    assert "during tagging" in body["detail"]
+    with_budget(0)  # no budget, nothing to reserve
+    assert client.post("/v1/clean", json={"text": TEXT}).status_code == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from bench.server import start_server, stop_server
 from service import html as html_module
+from service.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BODY = 8 * 1024 * 1024
@@ -152,6 +154,33 @@ def test_hardening_text_at_the_char_limit(client, settings) -> None:
     assert client.post("/v1/clean", json={"text": text}).get_json()["stats"]["chars_in"] == settings.max_text_chars
     _problem(client.post("/v1/clean", json={"text": text + "x"}), 422)
     _problem(client.post("/v1/clean", data=(text + "é").encode(), content_type="text/plain"), 422)
+
+
+def test_hardening_too_many_segments_is_refused_at_once(client, production_limits, settings) -> None:
+    """The engine's time and memory grow with lines and table cells: over the limit, a 422 before any work."""
+    limit = Settings().max_segments
+    for text in ("a\n" * (limit + 1), "a | " * (limit + 1), "x|" * 2_000_000):
+        started = time.monotonic()
+        body = _problem(client.post("/v1/clean", json={"text": text}), 422)
+        assert f"more than {limit} segments" in body["detail"]
+        assert time.monotonic() - started < 5
+    assert client.post("/v1/clean", json={"text": "| " * 1_000_000}).status_code == 200  # empty cells: no segments
+
+
+def test_hardening_the_segment_limit_counts_lines_and_cells(client, app, settings, monkeypatch) -> None:
+    monkeypatch.setitem(app.extensions, "winnow.settings", dataclasses.replace(settings, max_segments=4))
+    assert client.post("/v1/clean", json={"text": "a\n\n  \nb | c\n| d |"}).status_code == 200  # 4: a, b, c, d
+    _problem(client.post("/v1/clean", json={"text": "a\nb | c\nd | e"}), 422)  # 5
+    page = "<html><body>" + "<p>line</p>" * 5 + "</body></html>"  # HTML: the rendered text counts
+    _problem(client.post("/v1/clean", json={"html": page}), 422)
+    assert client.get("/openapi.json").get_json()["paths"]["/v1/clean"]["post"]["responses"]["422"][
+        "description"].count("4 segments") == 1
+
+
+def test_hardening_max_segments_from_env() -> None:
+    assert Settings.from_env(environ={"WINNOW_MAX_SEGMENTS": "7"}).max_segments == 7
+    with pytest.raises(ValueError):
+        Settings.from_env(environ={"WINNOW_MAX_SEGMENTS": "0"})
 
 
 # --- anything at all, in-process (Hypothesis) -----------------------------------------------------------

@@ -1,7 +1,8 @@
-"""bench/load.py, small: concurrent clients against real gunicorn, and a worker killed under load.
+"""bench/load.py, small: concurrent clients against real gunicorn, and a worker killed under load;
+bench/hostile.py: hostile inputs answered on time while /healthz keeps answering.
 
 A two-page corpus is written from the seed pages, so this runs without the evaluation corpus.
-The script is run as a user runs it (a subprocess, its JSON summary read back).
+The scripts are run as a user runs them (a subprocess, its JSON summary read back).
 """
 
 from __future__ import annotations
@@ -70,3 +71,22 @@ def test_load_refuses_a_non_loopback_url(corpus: Path) -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), str(corpus), "--url",
                            "http://example.com:80"], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 2 and "loopback" in proc.stderr
+
+
+def test_load_hostile_inputs_are_answered_on_time_and_probes_keep_answering() -> None:
+    """Issue 25's inputs and the ones beyond any budget or limit, against 2 workers with a 3 s budget:
+    each answered (200, 413, 422 or a 503 problem) within the budget + 1 s, /healthz within 1 s."""
+    budget = 3.0
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "hostile.py"), "--json", "--budget", str(budget)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.stdout, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert proc.returncode == 0 and summary["failed"] == [], summary["failed"]
+    results = {r["input"]: r for r in summary["results"]}
+    assert len(results) >= 19
+    for r in results.values():
+        assert r["status"] in (200, 413, 422, 503) and r["seconds"] <= budget + 1.0, r
+        assert r["healthz_worst_s"] <= 1.0 and r["probe_failures"] == 0, r
+        assert r["healthz_worst_same_worker_s"] is not None, r  # the probes reached the busy worker too
+    assert results["5 MB of one-character lines"]["status"] == 422
+    assert results["'![]()' x 5 MB (a million images)"]["problem"] == "time-budget-exceeded"

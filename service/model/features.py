@@ -16,8 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..blocks import block_gain, main_block
+from ..budget import checked
 from ..segment import segment_of_each_char
-from ..text import BULLET_TABLE, SENTENCE_END_TABLE, blank_at, codepoints, in_code_table
+from ..text import (
+    BULLET_TABLE,
+    SENTENCE_END_TABLE,
+    blank_at,
+    codepoints,
+    in_code_table,
+    markdown_images,
+    markdown_links,
+)
 
 FEATURE_VERSION = 3
 HASH_BITS = 18
@@ -27,8 +36,6 @@ Z_CLIP = 4.0
 HASH_SIZE = 1 << HASH_BITS
 
 _NOT_WORD = re.compile(r"\W")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 
 _P = np.uint64(0x100000001B3)  # FNV prime: odd, so the hash keeps every bit of every code point
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -245,10 +252,10 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     link_text = np.zeros(size, dtype=bool)
     image_at = []
     if "](" in text:
-        for m in _IMAGE.finditer(text):
+        for m in checked(markdown_images(text), "tagging"):
             syntax[m.start():m.end()] = True
             image_at.append(m.start())
-        for m in _LINK.finditer(text):
+        for m in checked(markdown_links(text), "tagging"):
             syntax[m.start():m.end()] = True
             syntax[m.start(1):m.end(1)] = False
             link_text[m.start(1):m.end(1)] = True

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import re
 
+from ..text import markdown_images
+
 _TOKEN = re.compile(r"\w+")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
 SHINGLE = 4
 MIN_COVER = 0.5
 
 
 def _hidden(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _IMAGE.finditer(text)]
+    spans = [m.span() for m in markdown_images(text)]
     spans += [(m.start() + 1, m.end()) for m in _LINK_TARGET.finditer(text)]
     return sorted(spans)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from ..text import markdown_bracketed_images, markdown_links
 from .dom_align import DomText, LineMatch, align, dom_text, nonempty_lines
 
 MAX_LEVELS = 24  # ancestors looked at above a line's element
@@ -175,14 +176,25 @@ _LEGAL = re.compile(
     r"\b(?:privacy|terms?\b|cookie policy|imprint|impressum|datenschutz|agb|nutzungsbedingungen|disclaimer"
     r"|mentions légales|confidentialité|aviso legal|privacidad|informativa|note legali|polityka prywatności"
     r"|regulamin|accessibility|do not sell)\b", re.IGNORECASE)
+# matched at a line's start only: \A keeps a search (or a fuzz test's finditer) from trying each position
 _COMMENT_COUNT = re.compile(
-    r"\W*\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
+    r"\A\W*\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
     re.IGNORECASE)
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
 COPYRIGHT_WITHIN = 100
 LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
+
+
+def _without(line: str, matches, replacement: str | None) -> str:
+    """``line`` with each of ``matches(line)`` replaced by ``replacement`` (None: the match's group 1,
+    a link's anchor), as ``re.sub`` with the plain pattern gives it (text.py: linear time)."""
+    out, at = [], 0
+    for m in matches(line):
+        out += (line[at:m.start()], m.group(1) if replacement is None else replacement)
+        at = m.end()
+    out.append(line[at:])
+    return "".join(out)
+
 
 _WORD_LABEL = {w: label for label, words in WORDS.items() for w in words}
 _AFFIX_LABEL = [(a, label) for label, affixes in AFFIXES.items() for a in affixes]
@@ -300,10 +312,10 @@ class Labeller:
         if not _LETTER_OR_DIGIT.search(line):
             return "markup", "text:no-letter-or-digit"
         if "](" in line:
-            bare = _MD_IMAGE.sub("", line)
+            bare = _without(line, markdown_bracketed_images, "")
             if not _LETTER_OR_DIGIT.search(bare):
                 return "image", "syntax:markdown-image"
-            if not _LETTER_OR_DIGIT.search(_MD_LINK.sub(r"\1", bare)):
+            if not _LETTER_OR_DIGIT.search(_without(bare, markdown_links, None)):
                 return "markup", "syntax:empty-link"
         if len(line) <= COPYRIGHT_MAX_CHARS and _COPYRIGHT.search(line, 0, COPYRIGHT_WITHIN):
             return "copyright", "text:copyright"

@@ -16,7 +16,13 @@ from functools import cached_property
 
 import numpy as np
 
+from ..budget import checkpoint
+
 MAX_DEPTH = 8  # 255 internal nodes and 256 leaves per tree: the padded layout stays small
+# rows evaluated at once: every real page (3,348 segments at most in the corpora) in one pass; a
+# page of a hundred thousand one-character lines in slices whose node arrays stay in the caches
+# (2.5 times faster than all rows at once) and between which the request's deadline is checked
+CHUNK_ROWS = 4096
 
 
 class TreeError(ValueError):
@@ -55,7 +61,19 @@ class TreeEnsemble:
         return int(self.features.max()) + 1
 
     def decision(self, x: np.ndarray) -> np.ndarray:
-        """Log-odds for each row of ``x`` (rows, features): base plus every tree's leaf value."""
+        """Log-odds for each row of ``x`` (rows, features): base plus every tree's leaf value.
+
+        Rows are independent: evaluated ``CHUNK_ROWS`` at a time, they give the same bits."""
+        n = len(x)
+        if n <= CHUNK_ROWS:
+            return self._decision(x)
+        out = np.empty(n)
+        for lo in range(0, n, CHUNK_ROWS):
+            checkpoint("tagging")
+            out[lo:lo + CHUNK_ROWS] = self._decision(x[lo:lo + CHUNK_ROWS])
+        return out
+
+    def _decision(self, x: np.ndarray) -> np.ndarray:
         n = len(x)
         trees, internal = self.features.shape
         if n == 0:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from ..budget import checked
 from ..document import Document, Segment, Span
 from ..rules import RuleSet
-from ..segment import sentence_at
+from ..segment import Sentences
 
 
 class PhraseTagger:
@@ -32,8 +33,9 @@ class PhraseTagger:
         visible = doc.visible
         vstarts, vends = (b.tolist() for b in doc.visible_bounds)
         source = visible.source
+        sentences = Sentences(visible.text)
         spans: list[Span] = []
-        for hit in self.rules.line_hits(visible.text):
+        for hit in checked(self.rules.line_hits(visible.text), "tagging"):
             rule = hit.rule
             # the hit may begin on a boundary character just before the segment
             first = max(0, bisect_right(vstarts, hit.start) - 1)
@@ -45,8 +47,8 @@ class PhraseTagger:
                     continue
                 seg = segments[i]
                 if rule.max_chars is not None and vend - vstart > rule.max_chars:
-                    start, end = sentence_at(visible.text, Segment(vstart, vend, seg.line),
-                                             max((hit.start + hit.end) // 2, vstart))
+                    start, end = sentences.at(Segment(vstart, vend, seg.line),
+                                              max((hit.start + hit.end) // 2, vstart))
                     if rule.scope == "anywhere" and 0 < end - start <= rule.max_chars:
                         spans.append(Span(int(source[start]), int(source[end - 1]) + 1, rule.label, rule.score,
                                           self.name, rule.id))

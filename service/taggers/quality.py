@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..budget import checked
 from ..document import Document, Span
-from ..text import CLAUSE_END_TABLE, ends_like
+from ..text import CLAUSE_END_TABLE, ends_like, markdown_images, markdown_links
 
-# Markdown syntax is measured, not read: links count as link text, images as nothing.
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+# Markdown syntax is measured, not read: links count as link text, images as nothing (text.py finds
+# both in linear time).
 _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"\W")
 
@@ -110,9 +110,9 @@ def measure(doc: Document, stop: StopWords) -> tuple[SegmentStats, bool]:
     # Markdown: images are invisible, link syntax is invisible, anchors are link text
     link_chars = np.zeros(n)
     if "](" in text:
-        for pattern, group in ((_IMAGE, 0), (_LINK, 1)):
+        for matches, group in ((markdown_images, 0), (markdown_links, 1)):
             found = [(m.start(), m.end() - m.start(), len(m.group(1)) if group else 0)
-                     for m in pattern.finditer(text)]
+                     for m in checked(matches(text), "tagging")]
             if not found:
                 continue
             pos, length, anchor = (np.array(col, dtype=np.int64) for col in zip(*found, strict=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..budget import checked
 from ..document import Document, Span
 from ..rules import RuleSet
 
@@ -16,7 +17,7 @@ class ResidueTagger:
 
     def tag(self, doc: Document) -> list[Span]:
         spans: list[Span] = []
-        for hit in self.rules.inline_hits(doc.text):
+        for hit in checked(self.rules.inline_hits(doc.text), "tagging"):  # a million, on a page of images
             rule = hit.rule
             for start, end in hit.parts or ((hit.start, hit.end),):
                 if start < end:
