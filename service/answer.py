@@ -12,7 +12,7 @@ from .budget import Deadline, active
 from .document import Result, shown
 from .engine import Engine
 from .errors import InvalidRequest, TooManySpans
-from .html import html_to_text
+from .html import read_html
 from .offsets import offset_table
 from .segment import more_segments_than
 
@@ -24,7 +24,7 @@ class CleanRequest:
     keep: frozenset[str]
     offsets: str
     spans: bool
-    extracted: bool | None = None  # None: as the input's kind says (HTML: readability extracted it)
+    extracted: bool | None = None  # true: the text is a page's main content already (no judging)
 
 
 def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
@@ -40,14 +40,18 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
     once the engine is done the answer is given, however late.
     """
     with active(deadline):
-        source = req.text if req.text is not None else html_to_text(req.html or "", deadline)
+        page = None
+        if req.text is not None:
+            source = req.text
+        else:
+            source, page = read_html(req.html or "", deadline)
         if max_text_chars is not None and len(source) > max_text_chars:
             raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
         if max_segments is not None and more_segments_than(source, max_segments):
             raise InvalidRequest(f"the page's text has more than {max_segments} segments (non-blank lines and "
                                  f"table cells); the limit is {max_segments}: send a smaller document")
-        extracted = req.html is not None if req.extracted is None else req.extracted
-        result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted)
+        extracted = bool(req.extracted)
+        result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted, page=page)
     if req.spans and max_spans is not None and len(result.spans) > max_spans:
         raise TooManySpans(f"the answer has {len(result.spans)} spans; the limit is {max_spans}: "
                            "send options.spans=false for the clean text alone, or a smaller document")

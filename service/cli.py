@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--html", action="store_true", help="the input is HTML")
     kind = clean.add_mutually_exclusive_group()  # neither: as the input's kind says (options.extracted)
     kind.add_argument("--extracted", action="store_const", const=True, dest="extracted",
-                      help="the text is a page's main content already: only the rules remove (default for --html)")
+                      help="the text is a page's main content already: only the rules remove")
     kind.add_argument("--judged", action="store_const", const=False, dest="extracted",
-                      help="judge every line by its page with the segment model (default for text)")
+                      help="judge every line by its page with the segment model (the default)")
     clean.set_defaults(func=_clean)
     trainer = sub.add_parser("train", help="rebuild the segment model from corpora with gold text (split train)")
     trainer.add_argument("corpus", nargs="+", help="JSONL(.gz) corpora: records with split, views and gold")

@@ -6,6 +6,7 @@ original input (``Document.text``), which is never modified.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -81,6 +82,26 @@ class Span(NamedTuple):
     rule: str | None = None
 
 
+@dataclass(frozen=True)
+class PageHints:
+    """What an HTML page's markup says about each line of its rendering (html.py, page.py).
+
+    ``starts``/``ends`` are the non-empty lines of the rendered text; ``picked`` whether
+    readability-lxml's pick (the page's densest block of prose) holds the line; ``evidence`` the
+    category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None.
+    Raw text input has no hints."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    picked: tuple[bool, ...]
+    evidence: tuple[tuple[str, str] | None, ...]
+
+    def line_of(self, offset: int) -> int:
+        """The line holding ``offset``, or -1."""
+        k = bisect_right(self.starts, offset) - 1
+        return k if k >= 0 and offset < self.ends[k] else -1
+
+
 @dataclass
 class Document:
     """The input, what the segmenter found in it, and what each tagger proposed, by role.
@@ -93,6 +114,7 @@ class Document:
     segments: list[Segment] = field(default_factory=list)
     extracted: bool = False  # the text is a page's main content already (options.extracted): no context
     markdown: bool = False  # Markdown input: links written as [text](target)
+    page: PageHints | None = None  # HTML input: what the markup says of each line
     proposals: dict[str, list[Span]] = field(default_factory=dict)
     # what the segment model measured and concluded, for the stages after it (the category stage):
     # set by the content tagger when the model judged the page, else None

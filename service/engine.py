@@ -17,7 +17,7 @@ import yaml
 from .assemble import assemble
 from .budget import Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, Document, Result, Span, shown
+from .document import KEPT_LABELS_DEFAULT, Document, PageHints, Result, Span, shown
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
 from .render import render
@@ -27,6 +27,7 @@ from .segment import split_segments
 from .taggers import Tagger
 from .taggers.categories import CategoryTagger
 from .taggers.content import ContentTagger
+from .taggers.page import DomTagger, PickTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
@@ -121,6 +122,8 @@ def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model
     if model is not None and stop_hashes is not None:
         model_tagger = ModelTagger(model, stop_hashes, thresholds.model.threshold)
     taggers: tuple[Tagger, ...] = (
+        PickTagger(),
+        DomTagger(),
         ResidueTagger(rules),
         PhraseTagger(rules),
         RepetitionTagger(thresholds.repetition.max_chars, thresholds.repetition.score),
@@ -201,32 +204,35 @@ class Engine:
         """Public description of the loaded rules (for GET /v1/rules)."""
         return self.rules.info()
 
-    def document(self, text: str, deadline: Deadline | None = None, extracted: bool = False) -> Document:
+    def document(self, text: str, deadline: Deadline | None = None, extracted: bool = False,
+                 page: PageHints | None = None) -> Document:
         """Segment ``text`` and run every tagger on it once, in order; ``deadline`` is checked
-        after each stage."""
+        after each stage. ``page``: what an HTML page's markup says of the lines of ``text``."""
         # RE2 needs valid UTF-8: scan a copy with lone surrogates replaced, same length, same offsets
         scan = text if text.isascii() or not _SURROGATE.search(text) else _SURROGATE.sub("\ufffd", text)
-        doc = Document(scan, split_segments(scan), extracted=extracted, markdown=looks_like_markdown(text))
+        doc = Document(scan, split_segments(scan), extracted=extracted, markdown=looks_like_markdown(text), page=page)
         check(deadline, "segmentation")
         for tagger in self.taggers:
             doc.proposals[tagger.role] = tagger.tag(doc)
             check(deadline, "tagging")
         return doc
 
-    def spans(self, text: str, deadline: Deadline | None = None, extracted: bool = False) -> tuple[Span, ...]:
+    def spans(self, text: str, deadline: Deadline | None = None, extracted: bool = False,
+              page: PageHints | None = None) -> tuple[Span, ...]:
         """The labelled spans covering ``text``, in order.
 
         ``extracted``: the text is a page's main content already (readability's pick from HTML, or
-        an extractor the client ran), so no line is judged by its page: only the rules remove."""
-        doc = self.document(text, deadline, extracted)
+        an extractor the client ran), so no line is judged by its page: only the rules remove.
+        ``page``: what an HTML page's markup says of each line (html.read_html)."""
+        doc = self.document(text, deadline, extracted, page)
         proposals = Proposals.of(doc, self.block_openers, self.section_openers, self.article_openers)
         resolution = resolve(doc, proposals, self.thresholds.resolve)
         check(deadline, "resolution")
         return assemble(doc, resolution)
 
     def clean(self, text: str, keep: frozenset[str] = KEPT_LABELS_DEFAULT,
-              deadline: Deadline | None = None, extracted: bool = False) -> Result:
-        spans = self.spans(text, deadline, extracted)
+              deadline: Deadline | None = None, extracted: bool = False, page: PageHints | None = None) -> Result:
+        spans = self.spans(text, deadline, extracted, page)
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
         for span in spans:

@@ -1,140 +1,50 @@
-"""HTML input -> the text the engine cleans (returned to the client as ``input_text``).
+"""HTML input -> the text the engine cleans (``input_text``) and what the markup says of each line.
 
-readability-lxml picks the main content; beautifulsoup4 renders it as text, one line per
-block element, with the page's short title as the first line. When readability finds
-almost nothing, the whole body is rendered instead and the engine does all the work.
-The service never fetches anything a page refers to.
+The whole page is rendered (page.py: one lxml parse, html-text's layout, each line with the
+element it came from), so the engine judges every line of it and the inspector shows what was
+removed from the page and why. The markup is evidence, not a pre-filter:
 
-A request's ``Deadline`` is checked around readability (which cannot be interrupted: the
-budget bounds what comes after it and the wait for its lock; pages too big for it skip it)
-and every few thousand nodes of the rendering walk, so a gigantic page gives up instead of
-holding its worker thread.
+- each line's element and its ancestors may name a category (``nav``, ``role=contentinfo``, a
+  share bar's class...: model/silver.py's mapping), which names the line if it is removed;
+- readability-lxml's pick, the page's densest block of prose, marks the lines it holds; the
+  resolver weighs that against the segment model's verdicts.
+
+The service never fetches anything a page refers to. readability-lxml runs on the tree already
+parsed (no second parse), cannot be interrupted, and is skipped on pages with more than
+``_READABILITY_MAX_TAGS`` elements; the request's deadline is checked around it and inside the
+rendering walk.
 """
 
 from __future__ import annotations
 
-import html as html_entities
 import logging
-import re
 import threading
+from collections import Counter
 
-from bs4 import BeautifulSoup, NavigableString, Tag
 from readability import Document as ReadabilityDocument
 
 from .budget import BudgetExceeded, Deadline, check
+from .document import PageHints
+from .model.dom_align import LineMatch
+from .model.silver import Labeller
+from .page import Page, render_page
 
 log = logging.getLogger("winnow")
-# readability-lxml parses every page with one module-global lxml parser, and an lxml parser
-# must not be used by two threads at once (seen: workers killed by SIGSEGV under gthread).
+# readability-lxml keeps module-global lxml state (its parser, its cleaner); lxml objects must
+# not be used by two threads at once (seen: workers killed by SIGSEGV under gthread)
 _READABILITY_LOCK = threading.Lock()
-
-BLOCKS = frozenset(
-    "address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot thead "
-    "tr ul br".split()
-)
-CELLS = frozenset({"td", "th"})  # a table row is one line, its cells joined by " | " as in scraped text
-DROPPED = frozenset("script style noscript template svg iframe object embed canvas head".split())
-_SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
-_MIN_MAIN_CHARS = 200
-# Readability cannot be interrupted and runs under the lock below, so a page of half a million
-# elements would hold every HTML request of its worker for ~10 s. The largest real page in the
-# corpora has ~19,000 tags (1.3 s); pages with more than this are rendered whole, which the
-# deadline can stop, with the <title> found by _TITLE, and the engine removes their chaff.
+# readability cannot be interrupted and runs under the lock above, so a page of half a million
+# elements would hold every HTML request of its worker for seconds. The largest real page in
+# the corpora has ~19,000 tags (1.3 s); bigger pages are judged without its pick.
 _READABILITY_MAX_TAGS = 50_000
-# the <title> of a page readability did not read: searched in the first bytes only (it is in
-# the head), with bounded attributes and no tags inside, so the search is linear and short
-_TITLE = re.compile(r"<title\b[^<>]{0,200}>([^<]{0,2000})</title", re.IGNORECASE)
-_TITLE_SEARCH_CHARS = 256 * 1024
-_FLUSH, _PRE_END = object(), object()  # markers on the walk's stack
-_CHECK_EVERY = 4096  # walk items between deadline checks: a check costs far less than the items
-
-
-class _CheckedSoup(BeautifulSoup):
-    """BeautifulSoup that checks the deadline every ``_CHECK_EVERY`` tags it opens or closes while lxml
-    parses: the parse of an 8 MB page takes 15 s, all of it inside the constructor (and closing
-    a million nested tags at the end, seconds). The exception leaves lxml's parser (a new one
-    per soup) through its target callback and ends the parse."""
-
-    def __init__(self, markup: str, deadline: Deadline | None) -> None:
-        self._deadline = deadline
-        self._countdown = _CHECK_EVERY
-        super().__init__(markup, "lxml")
-
-    def _tick(self) -> None:
-        self._countdown -= 1
-        if not self._countdown:
-            self._countdown = _CHECK_EVERY
-            check(self._deadline, "html parsing")
-
-    def pushTag(self, tag):  # noqa: N802 (BeautifulSoup's names)
-        self._tick()
-        return super().pushTag(tag)
-
-    def popTag(self):  # noqa: N802
-        self._tick()
-        return super().popTag()
-
-
-def render_text(markup: str, deadline: Deadline | None = None) -> str:
-    """Visible text of an HTML fragment: a line per block element, inline whitespace collapsed.
-
-    Inside ``<pre>`` the source's line breaks are kept as lines.
-    """
-    soup = _CheckedSoup(markup, deadline) if deadline is not None else BeautifulSoup(markup, "lxml")
-    check(deadline, "html parsing")
-    lines: list[str] = []
-    current: list[str] = []
-    solid = False  # whether a piece of `current` is not blank: known as pieces come, not searched per cell
-
-    def flush() -> None:
-        nonlocal solid
-        for raw in "".join(current).split("\n"):
-            line = _SPACES.sub(" ", raw).strip()
-            if line:
-                lines.append(line)
-        current.clear()
-        solid = False
-
-    # an explicit stack, not recursion: deeply nested pages must not hit the recursion limit
-    stack: list[object] = [soup]
-    in_pre = 0
-    countdown = _CHECK_EVERY
-    while stack:
-        item = stack.pop()
-        countdown -= 1
-        if not countdown:
-            countdown = _CHECK_EVERY
-            check(deadline, "html rendering")
-        if item is _FLUSH:
-            flush()
-        elif item is _PRE_END:
-            in_pre -= 1
-        elif isinstance(item, NavigableString):
-            if type(item) is NavigableString:  # not comments, CDATA, doctypes
-                piece = str(item) if in_pre else str(item).replace("\n", " ")
-                current.append(piece)
-                solid = solid or bool(piece.strip())
-        elif isinstance(item, Tag) and item.name not in DROPPED:
-            # between cells that hold text (a row of 40,000 blank cells once took 25 s: each cell
-            # looked through the row's pieces so far); `current` is flushed at every row
-            if item.name in CELLS and solid:
-                current.append(" | ")
-            block = item.name in BLOCKS
-            if block:
-                stack.append(_FLUSH)
-            if item.name == "pre":
-                in_pre += 1
-                stack.append(_PRE_END)
-            stack.extend(reversed(item.contents))
-            if block:
-                stack.append(_FLUSH)
-    flush()
-    return "\n".join(lines)
+# evidence that names a removed line: not "title" (a kept label) and not the generic furniture
+# the label boilerplate already says
+_NAMING = frozenset({"paywall", "ad", "image", "copyright", "navigation", "social", "newsletter", "cookie",
+                     "related", "comments", "markup"})
 
 
 def _acquire_readability(deadline: Deadline | None) -> None:
-    """Take the parser lock, waiting no longer than the request's budget allows."""
+    """Take the readability lock, waiting no longer than the request's budget allows."""
     if deadline is None:
         _READABILITY_LOCK.acquire()
         return
@@ -143,49 +53,65 @@ def _acquire_readability(deadline: Deadline | None) -> None:
         raise BudgetExceeded("waiting for the html parser", deadline.budget_s)
 
 
-def html_to_text(html: str, deadline: Deadline | None = None) -> str:
-    """The text of the page's main content, headline first; "" if the page has no text at all.
+def line_evidence(page: Page) -> list[tuple[str, str] | None]:
+    """For each line, the category its markup names (label, evidence), or None."""
+    labeller = Labeller(page)  # type: ignore[arg-type]  (Page has what it reads: chars, text_size)
+    out: list[tuple[str, str] | None] = []
+    text = page.text
+    for s, e, el, share in zip(page.starts, page.ends, page.elements, page.link_share, strict=True):
+        line = text[s:e]
+        label, evidence = labeller.decide(LineMatch(el, 1.0, share, len(line.split())), line)
+        out.append((label, evidence) if label in _NAMING else None)
+    return out
 
-    Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page
-    without text gives "", and the API answers 200 with empty ``text`` and ``input_text``
-    rather than an error, as it does for empty raw text; "nothing to keep" is an answer.
-    The one exception is ``BudgetExceeded``, when ``deadline`` passes.
+
+def readability_pick(page: Page, html_tags: int, deadline: Deadline | None) -> list[bool]:
+    """Which lines readability-lxml's pick holds (matched by their text, in order of appearance).
+
+    Runs on ``page.root`` (readability changes the tree: call it last). A page readability cannot
+    read, or with more than ``_READABILITY_MAX_TAGS`` tags, has no pick."""
+    picked = [False] * len(page.starts)
+    if page.root is None or html_tags > _READABILITY_MAX_TAGS:
+        return picked
+    _acquire_readability(deadline)
+    try:
+        summary = ReadabilityDocument(page.root).summary(html_partial=True)
+    except Exception as exc:  # readability raises many kinds on odd pages: then there is no pick
+        log.info("readability failed (%s): no pick", type(exc).__name__)
+        return picked
+    finally:
+        _READABILITY_LOCK.release()
+    check(deadline, "readability")
+    pick = render_page(summary, deadline)
+    wanted = Counter(pick.text[s:e] for s, e in zip(pick.starts, pick.ends, strict=True))
+    text = page.text
+    for k, (s, e) in enumerate(zip(page.starts, page.ends, strict=True)):
+        line = text[s:e]
+        if wanted[line] > 0:
+            wanted[line] -= 1
+            picked[k] = True
+    return picked
+
+
+def read_html(html: str, deadline: Deadline | None = None, readability: bool = True) -> tuple[str, PageHints | None]:
+    """The page's text (every line of it) and what its markup says of each line.
+
+    Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page without
+    text gives ("", None), and the API answers 200 with empty ``text`` and ``input_text``, as it
+    does for empty raw text. The one exception is ``BudgetExceeded``, when ``deadline`` passes.
     """
     if not html.strip():
-        return ""
-    title, main, summary = "", "", ""
-    if html.count("<") <= _READABILITY_MAX_TAGS:
-        _acquire_readability(deadline)
-        try:
-            doc = ReadabilityDocument(html)
-            title = _SPACES.sub(" ", (doc.short_title() or "").replace("\n", " ")).strip()  # one line
-            summary = doc.summary(html_partial=True)
-        except Exception as exc:  # readability raises many kinds on odd pages; the fallback covers them
-            log.info("readability failed (%s); rendering the whole page", type(exc).__name__)
-        finally:
-            _READABILITY_LOCK.release()
-        check(deadline, "readability")
-    else:
-        log.info("page with more than %d tags: rendering it whole, without readability", _READABILITY_MAX_TAGS)
-    if not title:  # readability skipped or failed: the headline still comes first
-        found = _TITLE.search(html, 0, _TITLE_SEARCH_CHARS)
-        if found:
-            title = _SPACES.sub(" ", html_entities.unescape(found.group(1)).replace("\n", " ")).strip()
-    if summary:
-        try:
-            main = render_text(summary, deadline)
-        except BudgetExceeded:
-            raise
-        except Exception as exc:  # the fallback below renders the whole page instead
-            log.info("readability's summary could not be rendered (%s)", type(exc).__name__)
-    if len(main) < _MIN_MAIN_CHARS:
-        try:
-            main = render_text(html, deadline)
-        except BudgetExceeded:
-            raise
-        except Exception as exc:  # never fail a request on unparsable markup
-            log.info("page could not be rendered (%s)", type(exc).__name__)
-            main = ""
-    if title and main.split("\n", 1)[0] != title:
-        return f"{title}\n{main}" if main else title
-    return main
+        return "", None
+    page = render_page(html, deadline)
+    check(deadline, "html rendering")
+    if not page.starts:
+        return "", None
+    evidence = line_evidence(page)
+    check(deadline, "html rendering")
+    picked = readability_pick(page, html.count("<"), deadline) if readability else [False] * len(page.starts)
+    return page.text, PageHints(tuple(page.starts), tuple(page.ends), tuple(picked), tuple(evidence))
+
+
+def html_to_text(html: str, deadline: Deadline | None = None) -> str:
+    """The text ``read_html`` gives the engine for ``html`` (``input_text`` in answers)."""
+    return read_html(html, deadline, readability=False)[0]

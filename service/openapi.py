@@ -55,8 +55,8 @@ def _schemas(settings: Settings) -> dict:
                 "extracted": {"type": ["boolean", "null"],
                               "description": "true: the text is a page's main content already (an "
                                              "extractor's output), so only the rules remove anything: no "
-                                             "segment model, no main block. Absent or null: true for `html` "
-                                             "(readability has extracted it), false for `text`"},
+                                             "segment model, no main block. Absent, null or false: every line is "
+                                             "judged by its page (for `html`, the whole page's rendering)"},
             },
         },
         "CleanRequest": {

@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from service.document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
-from service.html import html_to_text
+from service.html import html_to_text, read_html
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
          "would vote on the proposal before the end of the month if the numbers were ready.")
@@ -40,9 +40,10 @@ def assert_covers(spans: list[dict], length: int, keep=KEPT_LABELS_DEFAULT) -> N
     assert pos == length
 
 
-def assert_matches_engine(body: dict, engine, source: str, keep=KEPT_LABELS_DEFAULT, extracted: bool = False) -> None:
-    """The answer is the engine's result for ``source``, field by field."""
-    result = engine.clean(source, keep=keep, extracted=extracted)
+def assert_matches_engine(body: dict, engine, source: str, keep=KEPT_LABELS_DEFAULT, extracted: bool = False,
+                          page=None) -> None:
+    """The answer is the engine's result for ``source`` (with an HTML page's hints), field by field."""
+    result = engine.clean(source, keep=keep, extracted=extracted, page=page)
     assert body["text"] == result.text
     assert body["paywalled"] is result.paywalled
     assert body["stats"] == {"chars_in": len(source), "chars_out": len(result.text),
@@ -193,19 +194,25 @@ def test_api_extracted_text_is_left_to_the_rules(client, engine) -> None:
     assert extracted["text"] != judged["text"]
 
 
-def test_api_html_is_extracted_unless_the_request_says_otherwise(client, engine) -> None:
-    """readability has chosen an HTML page's main content: by default the model does not judge it
-    again (measured on train CV: rules alone 0.947 / 0.931 against 0.944 / 0.928 with the model,
-    scrapinghub / readability html); options.extracted: false brings the model back."""
+def test_api_html_is_judged_whole_unless_the_request_says_it_is_extracted(client, engine) -> None:
+    """An HTML page is rendered whole and every line judged by the model, with the markup's hints
+    (readability's pick, the DOM's categories); options.extracted: true leaves only the rules."""
     paragraphs = "".join(f"<p>{line}</p>" for line in LONG_PAGE.splitlines())
-    page = f"<html><body><article>{paragraphs}</article></body></html>"
+    page = (f"<html><body><nav><a href='/'>Home</a> <a href='/w'>World</a></nav>"
+            f"<article>{paragraphs}</article></body></html>")
     default = client.post("/v1/clean", json={"html": page}).get_json()
-    assert engine.model.name not in _taggers(default)
-    assert_matches_engine(default, engine, default["input_text"], extracted=True)
-    judged = client.post("/v1/clean", json={"html": page, "options": {"extracted": False}}).get_json()
-    assert judged["input_text"] == default["input_text"]
-    assert engine.model.name in _taggers(judged)
-    assert_matches_engine(judged, engine, judged["input_text"])
+    text, hints = read_html(page)
+    assert default["input_text"] == text and "Home World" in text
+    assert engine.model.name in _taggers(default)
+    assert_matches_engine(default, engine, text, page=hints)
+    assert "Home World" not in default["text"]
+    start = text.index("Home World")
+    over = [s for s in default["spans"] if s["start"] < start + 10 and s["end"] > start]
+    assert {s["label"] for s in over} == {"navigation"}  # named by its <nav> or a menu rule
+    extracted = client.post("/v1/clean", json={"html": page, "options": {"extracted": True}}).get_json()
+    assert extracted["input_text"] == text
+    assert engine.model.name not in _taggers(extracted)
+    assert_matches_engine(extracted, engine, text, extracted=True, page=hints)
     null = client.post("/v1/clean", json={"html": page, "options": {"extracted": None}}).get_json()
     assert null == default
 

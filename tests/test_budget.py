@@ -19,11 +19,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.server import start_server, stop_server
 from service import budget as budget_module
 from service import html as html_module
+from service import page as page_module
 from service.budget import BudgetExceeded, Deadline, active, checked, checkpoint
 from service.config import Settings
-from service.html import html_to_text, render_text
+from service.html import read_html
 from service.model import trees as trees_module
 from service.model.trees import TreeEnsemble
+from service.page import render_page
 from service.taggers import content as content_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +109,8 @@ def test_budget_every_stage_checks_the_deadline(client, with_budget, monkeypatch
     assert ENGINE_STAGES <= set(stages)
     if kind == "html":
         assert {"readability", "html parsing", "html rendering"} <= set(stages)
-        assert stages.index("readability") < stages.index("html parsing") < stages.index("segmentation")
+        assert stages.index("html parsing") < stages.index("html rendering") < stages.index("readability") \
+            < stages.index("segmentation")
     # one stage at a time, in order, each noticed once per its own checks
     assert stages.index("segmentation") < stages.index("tagging") \
         < stages.index("resolution")
@@ -156,22 +159,23 @@ class CountingDeadline(Deadline):
 def test_budget_render_walk_checks_every_few_thousand_nodes() -> None:
     markup = "<div>" + "<p>word <b>bold</b></p>" * 5000 + "</div>"  # ~20,000 walk items
     deadline = CountingDeadline()
-    assert render_text(markup, deadline) == render_text(markup)  # checking changes nothing
+    assert render_page(markup, deadline).text == render_page(markup).text  # checking changes nothing
     rendering = deadline.stages.count("html rendering")
-    parsing = deadline.stages.count("html parsing")  # while the soup is made, then once after it
-    assert deadline.stages[:parsing] == ["html parsing"] * parsing
-    assert 20_000 // html_module._CHECK_EVERY - 1 <= rendering <= 40_000 // html_module._CHECK_EVERY + 1
+    assert 20_000 // page_module._CHECK_EVERY - 1 <= rendering <= 40_000 // page_module._CHECK_EVERY + 1
     with pytest.raises(BudgetExceeded) as caught:
-        render_text(markup, CountingDeadline(fail_after=parsing + 1))
+        render_page(markup, CountingDeadline(fail_after=1))
     assert caught.value.stage == "html rendering"
 
 
-def test_budget_exceeded_is_not_swallowed_by_the_html_fallbacks() -> None:
-    """html_to_text turns any other failure into the whole-page fallback; never a budget overrun."""
-    page = "<html><body>" + "<p>short</p>" * 3000 + "</body></html>"  # readability finds little: fallback render
-    deadline = CountingDeadline(fail_after=3)
-    with pytest.raises(BudgetExceeded):
-        html_to_text(page, deadline)
+def test_budget_exceeded_is_not_swallowed_by_the_html_path() -> None:
+    """read_html turns readability's failures into "no pick"; never a budget overrun."""
+    page = "<html><body>" + "<p>short enough words here</p>" * 3000 + "</body></html>"
+    counting = CountingDeadline()
+    read_html(page, counting)
+    assert {"html parsing", "html rendering", "readability"} <= set(counting.stages)
+    for fail_after in range(len(counting.stages)):  # whichever check finds the budget spent
+        with pytest.raises(BudgetExceeded):
+            read_html(page, CountingDeadline(fail_after=fail_after))
     assert html_module._READABILITY_LOCK.acquire(blocking=False)  # and the lock is free again
     html_module._READABILITY_LOCK.release()
 
@@ -324,17 +328,6 @@ def test_budget_a_hostile_text_stops_inside_its_stage(client, with_budget, text:
     body = _assert_budget_problem(resp)
     assert f"during {stage}" in body["detail"]
     assert elapsed < budget + 1.0, elapsed
-
-
-def test_budget_html_parsing_checks_the_deadline_while_it_parses() -> None:
-    markup = "<div>" + "<p>word <b>bold</b></p>" * 20_000 + "</div>"  # 40,000 tags opened and closed
-    deadline = CountingDeadline()
-    render_text(markup, deadline)
-    parsing = deadline.stages.count("html parsing")
-    assert parsing >= 80_000 // html_module._CHECK_EVERY  # every few thousand tags, not once after the parse
-    with pytest.raises(BudgetExceeded) as caught:
-        render_text(markup, CountingDeadline(fail_after=2))
-    assert caught.value.stage == "html parsing"
 
 
 def test_budget_trees_in_chunks_give_the_same_bits_and_check_between_them(monkeypatch) -> None:

@@ -139,7 +139,7 @@ def test_pipeline_taggers_are_declared_in_order_with_what_they_need(engine: Engi
     from service.rules import RuleError
 
     roles = [t.role for t in engine.taggers]
-    assert roles == ["residue", "lines", "repetition", "title", "content", "category"]
+    assert roles == ["pick", "dom", "residue", "lines", "repetition", "title", "content", "category"]
     for i, tagger in enumerate(engine.taggers):
         assert set(tagger.requires) <= set(roles[:i])
     with pytest.raises(RuleError, match="needs"):  # the model reads the line rules: it cannot run first
@@ -154,7 +154,7 @@ def test_pipeline_runs_each_tagger_once_per_request(engine: Engine, monkeypatch)
                                                                                            original(doc))[1])
     page = "\n".join(["[Home](/)", "[News](/news)", "[Sport](/sport)"] + [PROSE] * 20 + ["Share", "Advertisement"])
     engine.clean(page)
-    assert calls == ["residue", "lines", "repetition", "title", "content", "category"]
+    assert calls == ["pick", "dom", "residue", "lines", "repetition", "title", "content", "category"]
 
 
 def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:

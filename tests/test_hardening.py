@@ -119,14 +119,19 @@ def test_hardening_wrong_content_types_are_415(client) -> None:
 # --- big and deep, in-process ---------------------------------------------------------------------------
 
 def test_hardening_deeply_nested_html(client, production_limits) -> None:
-    # (100,000 closed divs go through gunicorn below; 20,000 is still readability's, over 50,000 tags is not)
-    for page in ("<div>" * 100_000 + "deep", "<table><tr><td>" * 30_000 + "deep",
-                 "<span>" * 20_000 + "deep" + "</span>" * 20_000):
+    # the HTML parser keeps 2,048 levels: deeper pages are refused (422), never cut short
+    # (100,000 closed divs go through gunicorn below)
+    for page in ("<div>" * 2_000 + "deep", "<table><tr><td>" * 600 + "deep",
+                 "<span>" * 2_000 + "deep" + "</span>" * 2_000):
         resp = client.post("/v1/clean", json={"html": page})
         assert resp.status_code == 200
         body = resp.get_json()
-        assert body["input_text"].replace("|", "").split() == ["deep"]
+        assert body["input_text"].split() == ["deep"]
         assert _covers(body["spans"], len(body["input_text"]))
+    for page in ("<div>" * 100_000 + "deep", "<table><tr><td>" * 30_000 + "deep",
+                 "<span>" * 20_000 + "deep" + "</span>" * 20_000):
+        body = _problem(client.post("/v1/clean", json={"html": page}), 422)
+        assert "2048 deep" in body["detail"]
 
 
 def test_hardening_script_only_page_is_an_empty_answer(client, production_limits) -> None:
@@ -304,6 +309,9 @@ def test_hardening_gunicorn_chunked_body_over_8mb_is_refused_not_truncated(big_s
 @pytest.mark.integration
 def test_hardening_gunicorn_deep_html_and_the_worker_survives(big_server: str) -> None:
     page = ("<div>" * 100_000 + "deep" + "</div>" * 100_000).encode()
+    status, ctype, body = _send(big_server, page, "text/html", chunked=True)
+    assert status == 422 and ctype.startswith("application/problem+json") and "2048 deep" in body["detail"]
+    page = ("<div>" * 2_000 + "deep" + "</div>" * 2_000).encode()
     status, _, body = _send(big_server, page, "text/html", chunked=True)
     assert status == 200 and body["input_text"] == "deep"
     status, _, body = _send(big_server, json.dumps({"text": PROSE}).encode(), "application/json")

@@ -108,10 +108,17 @@ def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
                   Span(2, 3, "related", 0.7, "m.categories", "category.related"),
                   Span(3, 4, "navigation", 0.6, "m.categories", "category.navigation"),
                   Span(4, 5, "boilerplate", 0.4, "m.categories", "category.boilerplate")]
-    _name_chaff(decisions, classes, categories)
+    before = list(decisions)
+    _name_chaff(decisions, classes, categories, {})
     assert [d.label for d in decisions] == ["navigation", "ad", "related", "content", "boilerplate"]
     # the rule id still says why the segment was removed; the tagger, who named it
     assert decisions[2] == Decision("related", 0.6, "m.categories", "resolve.outside_main_block")
+    # HTML input: what the markup names comes first; a rule's label still stands
+    dom = {0: Span(0, 1, "comments", 0.9, "dom_v1", "dom.class:comments"),
+           1: Span(1, 2, "navigation", 0.9, "dom_v1", "dom.tag:nav")}
+    _name_chaff(before, classes, categories, dom)
+    assert [d.label for d in before] == ["comments", "ad", "related", "content", "boilerplate"]
+    assert before[0] == Decision("comments", 0.9, "dom_v1", "model.bad")
 
 
 def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_engine, stop_hashes) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.document import LABEL_SET
+from service.document import LABEL_SET, shown
 from service.offsets import offset_table
 from service.render import render
 from tests.conftest import CORPUS_DIR
@@ -42,7 +42,7 @@ def test_properties_spans_cover_input_and_text_is_what_they_keep(engine, text: s
     result = engine.clean(text)
     _check_spans(text, result.spans)
     assert result.text == render(text, result.spans, KEEP)
-    kept = "".join(text[s.start:s.end] for s in result.spans if s.label in KEEP)
+    kept = "".join(text[s.start:s.end] for s in result.spans if shown(s, KEEP))
     # the clean text is the kept characters in order; only whitespace differs (render)
     assert "".join(result.text.split()) == "".join(kept.split())
 
@@ -78,10 +78,10 @@ def test_properties_cleaning_clean_text_removes_at_most_markup(engine, text: str
 def test_properties_clean_text_is_the_kept_input_with_only_whitespace_changed(engine, text: str) -> None:
     """Independent of render(): the clean text's non-blank characters are exactly the kept spans', in order."""
     result = engine.clean(text)
-    kept = "".join(text[s.start:s.end] for s in result.spans if s.label in KEEP)
+    kept = "".join(text[s.start:s.end] for s in result.spans if shown(s, KEEP))  # the <title> line is never shown
     assert "".join(result.text.split()) == "".join(kept.split())
     assert result.chars_in == len(text) and result.chars_out == len(result.text)
-    removed = sum(s.end - s.start for s in result.spans if s.label not in KEEP)
+    removed = sum(s.end - s.start for s in result.spans if not shown(s, KEEP))
     assert sum(result.removed_chars_by_label.values()) == removed
 
 

@@ -14,9 +14,11 @@ import pytest
 
 from service.config import Settings
 from service.engine import Engine
+from service.html import read_html
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASES = sorted(p for p in SEEDS.glob("*.txt"))
+HTML_CASES = sorted(p for p in SEEDS.glob("*.html"))
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +26,8 @@ def engine() -> Engine:
     return Engine.from_settings(Settings())
 
 
-def _answer(engine: Engine, text: str) -> dict:
-    result = engine.clean(text)
+def _answer(engine: Engine, text: str, page=None) -> dict:
+    result = engine.clean(text, page=page)
     return {
         "text": result.text,
         "paywalled": result.paywalled,
@@ -45,6 +47,21 @@ def test_seeds_golden(engine: Engine, case: Path) -> None:
     if os.environ.get("WINNOW_UPDATE_GOLDEN") == "1":
         expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    assert got["text"] == expected["text"]
+    assert got["spans"] == expected["spans"]
+    assert got["paywalled"] == expected["paywalled"]
+
+
+@pytest.mark.parametrize("case", HTML_CASES, ids=[p.stem for p in HTML_CASES])
+def test_html_seeds_golden(engine: Engine, case: Path) -> None:
+    """HTML input: the whole page's rendering (``input_text``), and the answer over it."""
+    text, page = read_html(case.read_text(encoding="utf-8"))
+    expected_path = case.with_suffix(".expected.json")
+    got = {"input_text": text, **_answer(engine, text, page)}
+    if os.environ.get("WINNOW_UPDATE_GOLDEN") == "1":
+        expected_path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    assert got["input_text"] == expected["input_text"]
     assert got["text"] == expected["text"]
     assert got["spans"] == expected["spans"]
     assert got["paywalled"] == expected["paywalled"]

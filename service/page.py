@@ -1,0 +1,225 @@
+"""A whole HTML page rendered as lines, each line with the element it came from.
+
+The layout follows html-text's (the renderer of the corpus's ``text`` view, which the segment
+model learned from): a line break around the layout elements (``div``, ``li``, ``tr``...), a
+blank line around the paragraph-like ones (``p``, headings, lists, ``blockquote``...), inline
+text joined with one space where two elements' texts meet (no space before punctuation), runs
+of white space collapsed except inside ``<pre>``. The ``<title>`` is the first line, as in that
+view. Scripts, styles, templates and embedded objects show nothing.
+
+Every line records the deepest element that holds all of it (its ``element``) and the share of
+its characters inside links. A line's DOM evidence (``dom.evidence``) is read from that element
+and its ancestors.
+
+The page is parsed once, by lxml (not interruptible: ``WINNOW_MAX_HTML_BYTES`` bounds it, and
+0.3 s is the worst seen for 8 MB of tags; a page nesting more than 2,048 elements deep is refused
+with a 422, as libxml2 would drop what lies deeper), and
+walked with an explicit stack (deep pages do not recurse); the request's deadline is checked
+every few thousand nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+
+from .budget import Deadline, check
+from .errors import InvalidRequest
+
+NEWLINE = frozenset(
+    "article aside br dd details div dt fieldset figcaption footer form header hr legend li main nav "
+    "table tr section summary address dialog tbody thead tfoot".split())
+DOUBLE_NEWLINE = frozenset("blockquote dl figure h1 h2 h3 h4 h5 h6 ol p pre title ul".split())
+# elements whose contents no reader sees (html-text's cleaner removes them; their tails stay)
+DROPPED = frozenset("script style link meta object embed applet param iframe frame frameset".split())
+_SPACES = re.compile(r"\s+")
+_NO_SPACE_BEFORE = frozenset(',:;.!?")')  # where two elements' texts meet, no space before these
+_NO_SPACE_AFTER = frozenset("(")  # nor after this
+_CHECK_EVERY = 4096  # walk items between deadline checks
+# libxml2 keeps elements nested up to 2,048 deep with huge_tree (256 without) and drops what lies
+# deeper; no real page nests so deep, so such a page is refused (422) rather than cut short
+MAX_DEPTH = 2048
+_OPEN, _CLOSE = 0, 1
+
+
+@dataclass
+class Page:
+    """A rendered page: ``text`` with a line per ``lines`` entry (blank lines between some)."""
+
+    text: str = ""
+    starts: list[int] = field(default_factory=list)  # each non-empty line's start in ``text``
+    ends: list[int] = field(default_factory=list)
+    elements: list = field(default_factory=list)  # each line's element (lxml), or None
+    link_share: list[float] = field(default_factory=list)
+    title: str = ""  # the <title>, one line
+    title_line: int = -1  # which line is the <title> (0 when present)
+    chars: int = 0  # characters of all the page's text
+    sizes: dict = field(default_factory=dict)  # element -> characters of text inside it
+    root: object | None = None
+
+    def text_size(self, element) -> int:
+        return self.sizes.get(element, 0)
+
+
+class TooDeep(InvalidRequest):
+    """The page nests elements deeper than the parser keeps: refused, not silently cut short."""
+
+
+def parse(html: str):
+    """The page's root element, or None when there is nothing to parse.
+
+    Raises TooDeep for a page nesting elements more than ``MAX_DEPTH`` deep: libxml2 would drop
+    what lies deeper, and an answer must never be a silently truncated one."""
+    data = html.encode("utf-8", "surrogatepass")
+    if not data.strip():
+        return None
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)  # one per page: not shared by threads
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError):
+        root = None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise TooDeep(f"the page nests elements more than {MAX_DEPTH} deep, which the HTML parser cannot "
+                      "keep; send the page's text, or a page of real markup")
+    return root
+
+
+def render_page(html: str, deadline: Deadline | None = None) -> Page:
+    """Render ``html`` whole (see the module's docstring)."""
+    root = parse(html)
+    check(deadline, "html parsing")  # the parse itself cannot be interrupted (0.3 s for 8 MB of tags)
+    page = Page(root=root)
+    if root is None:
+        return page
+    out: list[str] = []  # the text, piece by piece
+    at = 0  # characters in ``out``
+    pending = 0  # line breaks owed before the next text (0, 1 or 2)
+    line_open = False
+    line_el = None
+    line_depth = 0
+    line_chars = 0
+    line_link = 0
+    stack: list = []  # open elements
+    starts, ends, elements, shares = page.starts, page.ends, page.elements, page.link_share
+    sizes = page.sizes
+    opened: dict = {}  # element -> text characters when it opened
+    chars = 0
+    links = 0  # open <a> elements
+    last = ""  # the last character written
+
+    def close_line() -> None:
+        nonlocal line_open, at
+        if line_open:
+            if out[-1].endswith(" "):
+                out[-1] = out[-1][:-1]
+                at -= 1
+            ends.append(at)
+            elements.append(line_el)
+            shares.append(line_link / line_chars if line_chars else 0.0)
+            line_open = False
+
+    def emit(text: str) -> None:
+        nonlocal at, pending, line_open, line_el, line_depth, line_chars, line_link, last, chars
+        for part in (_SPACES.sub(" ", text),):
+            if not line_open:
+                part = part.lstrip()
+                if not part:
+                    continue
+                if out:
+                    out.append("\n" * (pending or 1))
+                    at += pending or 1
+                pending = 0
+                starts.append(at)
+                line_open, line_el, line_depth, line_chars, line_link = True, stack[-1], len(stack), 0, 0
+                last = ""
+            elif not part.strip():
+                if last and last != " ":
+                    out.append(" ")
+                    at += 1
+                    last = " "
+                continue
+            else:
+                if pending:  # a break owed inside a line cannot happen: pending closes lines
+                    pending = 0
+                if last and last != " " and part[0] != " " and part[0] not in _NO_SPACE_BEFORE \
+                        and last not in _NO_SPACE_AFTER:
+                    out.append(" ")
+                    at += 1
+            if line_open and last == " " and part.startswith(" "):
+                part = part[1:]
+            out.append(part)
+            at += len(part)
+            n = len(part)
+            line_chars += n
+            chars += n
+            if links:
+                line_link += n
+            last = part[-1] if part else last
+
+    def brk(n: int) -> None:
+        nonlocal pending
+        close_line()
+        if out:
+            pending = max(pending, n)
+
+    todo: list = [(_OPEN, root)]
+    title_from = -1  # lines before the <title> opened
+    countdown = _CHECK_EVERY
+    while todo:
+        kind, el = todo.pop()
+        countdown -= 1
+        if not countdown:
+            countdown = _CHECK_EVERY
+            check(deadline, "html rendering")
+        if kind == _CLOSE:
+            tag = el.tag
+            if tag == "a":
+                links -= 1
+            elif tag == "title" and title_from >= 0 and page.title_line < 0:
+                close_line()
+                if len(starts) > title_from:
+                    page.title_line = title_from
+                    page.title = "".join(out)[starts[title_from]:ends[title_from]]
+            if tag in NEWLINE:
+                brk(1)
+            elif tag in DOUBLE_NEWLINE:
+                brk(2)
+            sizes[el] = chars - opened.pop(el)
+            stack.pop()
+            if line_open and len(stack) < line_depth:
+                line_depth = len(stack)
+                line_el = stack[-1] if stack else None
+            if el.tail:
+                emit(el.tail)
+            continue
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only its tail shows
+            if el.tail:
+                emit(el.tail)
+            continue
+        if tag in DROPPED:
+            if el.tail:
+                emit(el.tail)
+            continue
+        if tag in NEWLINE:
+            brk(1)
+        elif tag in DOUBLE_NEWLINE:
+            brk(2)
+        if tag == "a":
+            links += 1
+        elif tag == "title" and page.title_line < 0 and title_from < 0:
+            brk(2)
+            title_from = len(starts)
+        stack.append(el)
+        opened[el] = chars
+        todo.append((_CLOSE, el))
+        todo.extend((_OPEN, child) for child in reversed(el))
+        if el.text:
+            emit(el.text)
+    close_line()
+    page.text = "".join(out)
+    page.chars = chars
+    return page

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from service.page import MAX_DEPTH, TooDeep, render_page
+
+
+def lines(markup: str) -> list[str]:
+    return render_page(markup).text.split("\n")
+
+
+def test_layout_elements_break_lines_and_paragraphs_leave_a_blank_line() -> None:
+    page = render_page("<div><h1>Head</h1><p>One <b>bold</b>\n word.</p><div>a</div><div>b</div></div>")
+    assert page.text == "Head\n\nOne bold word.\n\na\nb"
+    assert [page.text[s:e] for s, e in zip(page.starts, page.ends, strict=True)] == \
+        ["Head", "One bold word.", "a", "b"]
+
+
+def test_scripts_styles_and_comments_show_nothing_but_their_tails_do() -> None:
+    assert render_page("<p>kept<script>x=1</script> tail<!-- c --> end<style>p{}</style></p>").text \
+        == "kept tail end"
+
+
+def test_inline_neighbours_are_joined_by_a_space_but_not_before_punctuation() -> None:
+    assert render_page("<p><a>Our Story</a><a>Team</a></p>").text == "Our Story Team"
+    assert render_page("<p>See <a>this</a>, then (<i>that</i>).</p>").text == "See this, then (that)."
+
+
+def test_white_space_collapses_and_entities_decode() -> None:
+    assert render_page("<p>  a&nbsp;&nbsp;b \t &amp;\n\n c\u2002d  </p>").text == "a b & c d"
+
+
+def test_the_title_is_the_first_line_and_is_recorded() -> None:
+    page = render_page("<html><head><title>The\n Headline</title><meta name=x></head>"
+                       "<body><p>Body text.</p></body></html>")
+    assert page.text == "The Headline\n\nBody text."
+    assert page.title == "The Headline" and page.title_line == 0
+
+
+def test_a_page_without_title_has_none() -> None:
+    page = render_page("<body><p>Only text.</p></body>")
+    assert page.title_line == -1 and page.text == "Only text."
+
+
+def test_each_line_records_the_deepest_element_holding_all_of_it() -> None:
+    page = render_page("<body><nav><ul><li><a href='/'>Home</a></li></ul></nav>"
+                       "<p>Read <a href='/x'>more</a> here.</p><p><span>a</span> <span>b</span></p></body>")
+    tags = [el.tag for el in page.elements]
+    assert tags == ["li", "p", "p"]
+    assert page.link_share[0] == 1.0
+    assert 0.0 < page.link_share[1] < 0.5
+    assert page.link_share[2] == 0.0
+
+
+def test_element_sizes_count_their_text() -> None:
+    page = render_page("<body><div id='a'><p>abc</p><p>de</p></div><p>f</p></body>")
+    div = page.root.get_element_by_id("a")
+    assert page.text_size(div) == 5 and page.chars == 6
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    assert render_page("<div>" * 2_000 + "deep" + "</div>" * 2_000).text == "deep"
+    with pytest.raises(TooDeep):  # libxml2 would drop what lies deeper: refused, not cut short
+        render_page("<div>" * (MAX_DEPTH + 10) + "deep" + "</div>" * (MAX_DEPTH + 10))
+
+
+def test_pages_without_text() -> None:
+    for markup in ("", "  ", "<html></html>", "<!-- c -->", "<script>x</script>"):
+        page = render_page(markup)
+        assert page.text == "" and page.starts == []
