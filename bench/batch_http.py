@@ -8,8 +8,10 @@ CORPUS is a JSONL(.gz) file of the evaluation corpus (its `views`); --pages page
 order (cycling when it has fewer). Without --url, `winnow serve` is started on a free loopback port
 with 2 workers (bench/server.py; batch limits raised to fit a batch of the largest size) and stopped
 at the end. Each round runs, for every batch size, one pass of single requests and one pass of
-batches over the same pages, alternating, with --clients threads on keep-alive connections; the
-figure is pages per second (median over rounds) and the ratio batch / single. Every answer is
+batches over the same pages, alternating, with --clients threads on keep-alive connections (the same
+ones for every pass of a round: gunicorn's gthread workers keep the connections they accept, so both
+modes meet the same split of clients over workers); the figure is pages per second (median over
+rounds) and the ratio batch / single. Every answer is
 checked: a single request must answer 200, every batch line must be an answer (no problem), in
 order. Loopback only; bounded by --rounds; progress on stderr.
 """
@@ -62,10 +64,10 @@ class Client:
         raise AssertionError("not reached")
 
 
-def run_pass(base: str, units: list[tuple[str, bytes, str, int]], clients: int) -> float:
-    """Post every unit (path, body, content type, pages in it) over ``clients`` threads; seconds taken."""
+def run_pass(conns: list[Client], units: list[tuple[str, bytes, str, int]]) -> float:
+    """Post every unit (path, body, content type, pages in it) over the clients' threads; seconds taken."""
     queue = list(reversed(units))
-    conns = [Client(base) for _ in range(clients)]
+    clients = len(conns)
 
     def worker(client: Client) -> None:
         while True:
@@ -121,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.clients} clients; {args.rounds} rounds", file=sys.stderr)
     rates: dict[tuple[str, int], list[float]] = {}
     try:
-        run_pass(base, singles[: args.clients * 2], args.clients)  # warm both workers (RE2 DFA states)
         for round_no in range(1, args.rounds + 1):
+            # the same keep-alive connections for every pass of a round: a gthread worker keeps the
+            # connections it accepted, so single and batch passes meet the same split over the workers
+            conns = [Client(base) for _ in range(args.clients)]
+            run_pass(conns, singles[: args.clients * 4])  # warm (RE2 DFA states) and open the connections
             for size in sizes:
                 for mode, units in (("single", singles), ("batch", batches[size])):
-                    seconds = run_pass(base, units, args.clients)
+                    seconds = run_pass(conns, units)
                     rate = len(texts) / seconds
                     rates.setdefault((mode, size), []).append(rate)
                     print(f"round {round_no}: {mode:6} (beside batches of {size:3}): {rate:7.1f} pages/s",
