@@ -143,6 +143,11 @@ def parse_clean_request(settings: Settings, deadline: Deadline | None = None) ->
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:  # bad syntax or encoding; also over-long integers
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    return parse_clean_object(payload, settings)
+
+
+def parse_clean_object(payload: object, settings: Settings) -> CleanRequest:
+    """A decoded JSON request object (the body of /v1/clean, a line of /v1/clean/batch without its id)."""
     if not isinstance(payload, dict):
         raise InvalidRequest("the JSON body must be an object")
     unknown = set(payload) - {"text", "html", "url", "options"}
@@ -171,6 +176,8 @@ def _start_timer() -> None:
 def _count_request(response: Response) -> Response:
     metrics = _metrics()
     started = g.get("winnow_started")
+    if g.get("winnow_streamed"):  # a streamed answer is counted once its last line is sent (batch.py)
+        return response
     if metrics is not None and started is not None:
         endpoint = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         metrics.observe_request(endpoint, response.status_code, time.perf_counter() - started)
@@ -197,6 +204,16 @@ def clean() -> Response:
     if metrics is not None:
         metrics.observe_result(result, "text" if req.text is not None else "html")
     return jsonify(answer)
+
+
+@bp.post("/v1/clean/batch")
+def clean_batch() -> Response:
+    """NDJSON in, NDJSON out, in input order: service/batch.py."""
+    from .batch import batch_response  # imported here: batch.py uses this module's request parsers
+
+    response = batch_response(_engine(), _settings(), _metrics(), g.winnow_started)
+    g.winnow_streamed = True
+    return response
 
 
 @bp.get("/openapi.json")

@@ -27,6 +27,17 @@ def _clean(args: argparse.Namespace) -> int:
     from .answer import CleanRequest, build_answer
     from .document import KEPT_LABELS_DEFAULT
     from .engine import Engine
+    from .files import clean_command
+
+    if args.format != "text":  # a crawl file (service/files.py), or text found by detection (None)
+        if args.jobs < 1:
+            print("winnow clean: --jobs must be at least 1", file=sys.stderr)
+            return 2
+        status = clean_command(args.file, args.format, field=args.field, html=args.html, jobs=args.jobs,
+                               spans=args.spans, full=args.json, extracted=args.extracted, progress=args.progress,
+                               out=sys.stdout, err=sys.stderr)
+        if status is not None:
+            return status
 
     try:
         raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
@@ -81,8 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int)
     serve.add_argument("--threads", type=int)
     serve.set_defaults(func=_serve)
-    clean = sub.add_parser("clean", help="clean a file (or stdin) and print the clean text")
+    clean = sub.add_parser(
+        "clean", help="clean a page, or a JSONL, WARC or WET file, and print the clean text",
+        description="A text (or --html) page prints its clean text. A JSONL, WARC or WET file (gzip or not) prints "
+                    "one JSON line per record, in input order: id, url, text (and spans with --spans). A malformed "
+                    "record is reported on stderr with its position and skipped. Exit status: 0 every record "
+                    "cleaned, 1 some were skipped, 2 nothing was done (bad usage, unreadable file).")
     clean.add_argument("file", nargs="?", help="a file, or - for stdin (the default)")
+    clean.add_argument("--format", choices=["jsonl", "warc", "wet", "text"],
+                       help="the input's format; default: from its extension (.jsonl, .ndjson, .warc, .wet, "
+                            "each maybe .gz), else its first bytes; plain text when nothing else fits")
+    clean.add_argument("--field", help="JSONL: the field to clean (default: text); --html if it is HTML")
+    clean.add_argument("--spans", action="store_true", help="files: add each record's spans (and input_text)")
+    clean.add_argument("--jobs", type=int, default=1, help="files: worker processes (default 1)")
+    clean.add_argument("--progress", action="store_true", default=None,
+                       help="files: show progress on stderr (the default when stderr is a terminal)")
     clean.add_argument("--json", action="store_true", help="print the full answer as JSON, with spans")
     clean.add_argument("--html", action="store_true", help="the input is HTML")
     kind = clean.add_mutually_exclusive_group()  # neither: as the input's kind says (options.extracted)

@@ -25,6 +25,12 @@ class Settings:
     # (100,000 one-character lines: ~1.5 s and +300 MB); the largest page of the corpora has 3,348
     max_segments: int = 100_000
     request_budget_s: float = 10.0  # wall time one /v1/clean may take before a 503; 0: no budget
+    # POST /v1/clean/batch (service/batch.py): the whole body is read (and refused, 413, over these
+    # limits) before the first answer line is sent; each line then has its own limits and budget
+    max_batch_lines: int = 1000  # lines of one batch, blank ones included
+    max_batch_bytes: int = 32 * 1024 * 1024  # one batch's body
+    max_batch_line_bytes: int = 8 * 1024 * 1024  # one line of it (over: that line's answer is a 413 problem)
+    batch_line_budget_s: float = 10.0  # wall time of one line, as request_budget_s for /v1/clean; 0: none
     log_level: str = "info"
     metrics: bool = True
     # where each server makes its private directory of Prometheus multiprocess files (removed at
@@ -34,11 +40,14 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse nonsense limits at boot rather than answering oddly at request time."""
-        for name in ("max_body_bytes", "max_text_chars", "max_spans", "max_segments"):
+        for name in ("max_body_bytes", "max_text_chars", "max_spans", "max_segments", "max_batch_lines",
+                     "max_batch_bytes", "max_batch_line_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"WINNOW_{name.upper()} must be positive")
         if not 0 <= self.request_budget_s < float("inf"):  # also refuses NaN
             raise ValueError("WINNOW_REQUEST_BUDGET_S must be a number of seconds, 0 for no budget")
+        if not 0 <= self.batch_line_budget_s < float("inf"):
+            raise ValueError("WINNOW_BATCH_LINE_BUDGET_S must be a number of seconds, 0 for no budget")
 
     @property
     def model_file(self) -> Path | None:

@@ -32,6 +32,18 @@ class PayloadTooLarge(ProblemError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
 
+class TooManyLines(PayloadTooLarge):
+    """A batch with more lines than the limit: refused whole (413), never cut short."""
+
+    status, title, slug = 413, "Too many lines", "too-many-lines"
+
+
+class LineTooLarge(PayloadTooLarge):
+    """One line of a batch over the per-line limit: that line's answer, the others go on."""
+
+    status, title, slug = 413, "Line too large", "line-too-large"
+
+
 class UnsupportedMediaType(ProblemError):
     status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
 

@@ -10,6 +10,17 @@ ids, problem slugs, input kinds, budget stages. Never a document, URL or other r
 Every value of a labelled counter that is known in advance is exported at 0 from the start:
 ``rate()`` and ``increase()`` see a series only from its second sample, so a series born at 5
 would hide its first 5 events.
+
+A batch (POST /v1/clean/batch) is counted so that no dashboard counts twice: the HTTP request
+once, in ``winnow_requests_total`` and ``winnow_request_duration_seconds`` with its route and
+status (200 once streaming began; the duration runs to its last line), and each of its lines
+as a document: the per-document series (documents, characters, removed characters by label,
+spans, rule hits, model scores, paywalled) exactly as a single /v1/clean would count it, a
+bad line's problem in ``winnow_errors_total{kind}`` and a line given up at its budget in
+``winnow_budget_exceeded_total``; plus ``winnow_batch_lines_total{status}`` (every line
+answered, by the status its answer carries) and ``winnow_batch_line_duration_seconds`` (each
+line's latency). Documents per second over both routes: ``winnow_documents_total``; HTTP
+requests per second: ``winnow_requests_total``.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from .document import KEPT_LABELS_DEFAULT, LABELS, Result
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 INPUT_KINDS = ("text", "html")
+BATCH_LINE_STATUSES = (200, 400, 413, 422, 500, 503)  # what a batch line's answer can carry (batch.py)
 # the content-vs-boilerplate scorers: the segment model, and the heuristic for pages too short for it
 MODEL_TAGGERS = frozenset({"segment_model_v1", "quality_v1"})
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -63,6 +75,12 @@ class Metrics:
         self.mostly_removed = Counter("winnow_mostly_removed_documents",
                                       "documents of which more than half was removed", registry=r)
         self.errors = Counter("winnow_errors", "problem answers by kind", ["kind"], registry=r)
+        self.batch_lines = Counter("winnow_batch_lines", "lines of /v1/clean/batch answered, by the status "
+                                   "their answer carries", ["status"], registry=r)
+        self.batch_line_seconds = Histogram("winnow_batch_line_duration_seconds", "time to answer one batch line",
+                                            buckets=_LATENCY_BUCKETS, registry=r)
+        for status in BATCH_LINE_STATUSES:
+            self.batch_lines.labels(str(status))
         self.budget_exceeded = Counter("winnow_budget_exceeded", "requests given up at the time budget, by stage",
                                        ["stage"], registry=r)
         # every label value known in advance starts at 0 (the module's docstring says why)
@@ -91,6 +109,10 @@ class Metrics:
     def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, str(status)).inc()
         self.request_seconds.labels(endpoint).observe(seconds)
+
+    def observe_batch_line(self, status: int, seconds: float) -> None:
+        self.batch_lines.labels(str(status)).inc()
+        self.batch_line_seconds.observe(seconds)
 
     def observe_error(self, kind: str) -> None:
         self.errors.labels(kind).inc()

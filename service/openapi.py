@@ -14,6 +14,7 @@ from .engine import ENGINE_VERSION
 from .offsets import UNITS
 
 _JSON, _PROBLEM, _TEXT, _HTML = "application/json", "application/problem+json", "text/plain", "text/html"
+_NDJSON = "application/x-ndjson"
 
 
 def _ref(name: str) -> dict:
@@ -40,7 +41,7 @@ _NOT_READY = _problem("the engine (rules, thresholds, model) is not loaded")
 def _schemas(settings: Settings) -> dict:
     label = {"type": "string", "enum": list(LABELS)}
     nullable_string = {"type": ["string", "null"]}
-    return {
+    schemas = {
         "Label": label,
         "CleanOptions": {
             "type": "object",
@@ -172,6 +173,7 @@ def _schemas(settings: Settings) -> dict:
             }}},
         },
     }
+    return {**schemas, **_batch_schemas(schemas)}
 
 
 def _clean_operation(settings: Settings) -> dict:
@@ -205,6 +207,74 @@ def _clean_operation(settings: Settings) -> dict:
     }
 
 
+_BATCH_ID = {"type": ["string", "integer", "null"],
+             "description": "any string or integer: echoed in this line's answer"}
+
+
+def _batch_schemas(schemas: dict) -> dict:
+    """A batch line's request and answer: CleanRequest and CleanResponse with an ``id``; a bad line's Problem
+    with its ``line`` number. (additionalProperties: false does not see through allOf, so the first two are
+    copies of the single request's schemas with the id added.)"""
+    return {
+        "BatchRequest": _with_id(schemas["CleanRequest"]),
+        "BatchResponse": _with_id(schemas["CleanResponse"]),
+        "BatchProblem": {
+            "allOf": [_ref("Problem")],
+            "type": "object",
+            "description": "a bad line's answer in its place: RFC 9457, with the line number and the id",
+            "required": ["line"],
+            "properties": {"line": {"type": "integer", "minimum": 1,
+                                    "description": "1-based, every line of the body counted (blank ones too)"},
+                           "id": _BATCH_ID},
+        },
+        "BatchAnswer": {"oneOf": [_ref("BatchResponse"), _ref("BatchProblem")]},
+    }
+
+
+def _with_id(schema: dict) -> dict:
+    return {**schema, "properties": {"id": _BATCH_ID, **schema["properties"]}}
+
+
+def _batch_operation(settings: Settings) -> dict:
+    return {
+        "operationId": "cleanBatch",
+        "summary": "Clean many pages: NDJSON in (one CleanRequest a line, with an optional id), NDJSON answers "
+                   "out, streamed in input order",
+        "description": "Every line is answered in its place, in input order: the CleanResponse (with the line's "
+                       "id first, when given) or, for a bad line, a Problem with its status and line number "
+                       "(invalid JSON 400, over the per-line limit of "
+                       f"{settings.max_batch_line_bytes} bytes 413, wrong fields 422, over the per-line time "
+                       f"budget of {settings.batch_line_budget_s:g} s 503); the other lines go on. Blank lines "
+                       "get no answer. Errors of the whole batch are found before the first byte is sent, so "
+                       "they are ordinary problem answers.",
+        "x-winnow-limits": {"max_batch_lines": settings.max_batch_lines,
+                            "max_batch_bytes": settings.max_batch_bytes,
+                            "max_batch_line_bytes": settings.max_batch_line_bytes,
+                            "batch_line_budget_s": settings.batch_line_budget_s},
+        "requestBody": {
+            "required": True,
+            "content": {_NDJSON: {
+                # no schema to fail: each line is checked on its own, and answered in its place
+                "schema": {"description": "UTF-8 NDJSON: one BatchRequest object a line (x-item-schema), "
+                                          f"at most {settings.max_batch_lines} lines (blank ones included) and "
+                                          f"{settings.max_batch_bytes} bytes"},
+                "x-item-schema": _ref("BatchRequest"),
+            }},
+        },
+        "responses": {
+            "200": {"description": "one BatchAnswer a line (NDJSON), in input order, streamed",
+                    "content": {_NDJSON: {"schema": {"type": "array", "items": _ref("BatchAnswer")},
+                                          "x-item-schema": _ref("BatchAnswer")}}},
+            "411": _problem("a chunked body this server cannot delimit: send a Content-Length"),
+            "413": _problem(f"the body is over {settings.max_batch_bytes} bytes (chunked bodies included: "
+                            f"refused, never truncated), or has more than {settings.max_batch_lines} lines"),
+            "415": _problem(f"a Content-Type other than {_NDJSON}, or a charset other than UTF-8"),
+            "503": _problem("the engine is not loaded, or the body took longer than "
+                            f"{settings.request_budget_s:g} s to arrive", _RETRY_AFTER),
+        },
+    }
+
+
 def _get(operation_id: str, summary: str, responses: dict) -> dict:
     return {"get": {"operationId": operation_id, "summary": summary, "responses": responses}}
 
@@ -224,6 +294,7 @@ def openapi_document(settings: Settings) -> dict:
         },
         "paths": {
             "/v1/clean": {"post": _clean_operation(settings)},
+            "/v1/clean/batch": {"post": _batch_operation(settings)},
             "/v1/labels": _get("labels", "The labels, their meaning, which are kept by default",
                                {"200": _json("the labels", _ref("Labels"))}),
             "/v1/rules": _get("rules", "Every loaded rule", {"200": _json("the rules", _ref("Rules")),

@@ -27,6 +27,23 @@ from service.offsets import UNITS
 from service.openapi import openapi_document
 
 EXAMPLES = int(os.environ.get("WINNOW_FUZZ_EXAMPLES", "100"))
+NDJSON = "application/x-ndjson"
+
+
+@schemathesis.serializer(NDJSON)
+def _ndjson_lines(ctx, value) -> bytes:
+    """POST /v1/clean/batch: a generated list is sent one item a line, anything else as one line (its body
+    schema is open: every line is judged on its own, and answered in its place)."""
+    items = value if isinstance(value, list) else [value]
+    return b"".join(json.dumps(item).encode() + b"\n" for item in items)
+
+
+@schemathesis.deserializer(NDJSON)
+def _ndjson_answers(ctx, response) -> list:
+    """The streamed answer as the list of its lines' objects, checked against the 200 schema (an array)."""
+    return [json.loads(line) for line in response.content.splitlines()]
+
+
 CASES: collections.Counter = collections.Counter()  # (method path, status) -> answers seen
 
 
