@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 
-if TYPE_CHECKING:  # Flask is the HTTP layer's: importing the engine (service.engine) never loads it
+if TYPE_CHECKING:  # Flask is the HTTP layer's: importing the engine (winnow.engine) never loads it
     from flask import Flask
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from service.config import Settings
-from service.engine import Engine
+from winnow.config import Settings
+from winnow.engine import Engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASES = sorted(p for p in SEEDS.glob("*.txt"))
