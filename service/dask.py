@@ -55,6 +55,12 @@ def cleaner(settings: Settings | None = None) -> Cleaner:
     return found
 
 
+def warm_up(settings: Settings | None = None) -> dict[str, str | None]:
+    """Build this process's cleaner now (``client.run(winnow.dask.warm_up)`` on every worker, before
+    the first task needs it); returns its version."""
+    return cleaner(settings).version
+
+
 def cleaners_built() -> int:
     """How many cleaners this process has built (``client.run(winnow.dask.cleaners_built)``)."""
     return _BUILT

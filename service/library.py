@@ -102,7 +102,7 @@ class Result:
         if self.input_text is not None:
             answer["input_text"] = self.input_text
         if self.spans is not None:
-            answer["spans"] = [s._asdict() for s in self.spans]
+            answer["spans"] = [dict(zip(Span._fields, s, strict=True)) for s in self.spans]
         return answer
 
 
