@@ -20,10 +20,9 @@ def _builtin_rules_dir() -> Path:
         found = resources.files(f"{__package__}.rules_data")
     except ModuleNotFoundError:
         return PACKAGE_DIR.parent / "rules"
-    if not isinstance(found, Path):  # a zip import: the engine reads its rules as files (as_file)
-        raise RuntimeError(f"Winnow's rules are not on the file system ({found}): install Winnow "
-                           "unzipped, or set WINNOW_RULES_DIR to a copy of them")
-    return found
+    # the engine reads its rules as files: from a zip import (not a pip install) the path below does
+    # not exist and loading fails naming it, unless WINNOW_RULES_DIR points at a copy of the rules
+    return found if isinstance(found, Path) else Path(str(found))
 
 
 DEFAULT_RULES_DIR = _builtin_rules_dir()
