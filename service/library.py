@@ -12,8 +12,7 @@ A request is checked and answered by the service's own code (``answer.request_fr
 ``answer.build_answer``), with the limits of the settings, so ``Result.to_dict()`` is the JSON
 answer the service gives for the same body. Bad input raises ``InvalidRequest`` (a ValueError),
 an answer with more spans than ``max_spans`` ``TooManySpans`` (a ValueError too). There is no
-time budget here (``request_budget_s`` is the HTTP layer's): a caller that needs one runs pages in
-``clean_many(jobs=...)`` and bounds the pool.
+time budget here (``request_budget_s`` is the HTTP layer's); ``max_segments`` bounds a page's cost.
 
 A ``Cleaner`` is immutable once built and safe to share between threads (the engine holds no
 per-request state; readability runs under a per-process lock, ``html.py``).
