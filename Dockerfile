@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 # Winnow: multi-stage build. The builder installs the pinned dependencies (all of them ship
 # manylinux wheels, so no compiler is needed anywhere) into a virtualenv; the final stage has
-# only that virtualenv, the rules and a non-root user. Entry command: the `winnow serve` CI tests.
+# only that virtualenv and a non-root user. The rules ship inside the wheel (winnow/rules_data);
+# WINNOW_RULES_DIR can still point at others. Entry command: the `winnow serve` CI tests.
 
 FROM python:3.11.7-slim-bookworm AS builder
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY service ./service
+COPY rules ./rules
 RUN python -m venv /opt/winnow \
     && /opt/winnow/bin/pip install --no-cache-dir --only-binary=:all: . \
     && /opt/winnow/bin/pip uninstall --yes pip
@@ -15,7 +17,6 @@ FROM python:3.11.7-slim-bookworm
 RUN groupadd --system --gid 10001 winnow \
     && useradd --system --uid 10001 --gid winnow --no-create-home --shell /usr/sbin/nologin winnow
 COPY --from=builder /opt/winnow /opt/winnow
-COPY rules /app/rules
 ENV PATH=/opt/winnow/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -23,7 +24,6 @@ ENV PATH=/opt/winnow/bin:$PATH \
     WINNOW_PORT=8000 \
     WINNOW_WORKERS=2 \
     WINNOW_THREADS=4 \
-    WINNOW_RULES_DIR=/app/rules \
     WINNOW_METRICS_DIR=/var/run/winnow/metrics
 RUN mkdir -p /var/run/winnow/metrics && chown -R winnow:winnow /var/run/winnow
 # the only writable place besides /tmp: mount an emptyDir here when the root filesystem is read-only

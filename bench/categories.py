@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.label_lines import LABELS_DIR, load_set, sha256  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.document import LABELS  # noqa: E402
-from service.engine import Engine  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.document import LABELS  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
 
 KEPT = ("content", "title")
 

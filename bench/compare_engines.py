@@ -5,7 +5,9 @@
         [--split dev] [--view text] [--rounds 5]
 
 Two packages named `service` cannot live in one process, so each checkout gets a worker
-subprocess (this interpreter, cwd and sys.path[0] set to the checkout) that builds its engine
+subprocess (this interpreter, cwd and sys.path[0] set to the checkout) that imports the
+checkout's service/ folder by its folder name (not the installed `winnow`: older checkouts
+have no `winnow`; the rules are then the checkout's rules/, winnow.config) and builds its engine
 once with Engine.from_settings(Settings.from_env()) (WINNOW_* variables reach both workers
 alike) and cleans every document once to warm up. Then, round by round, the checkouts take
 turns (this, baseline, this, baseline, ...): a worker times one pass over all documents,

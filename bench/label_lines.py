@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.document import LABEL_SET  # noqa: E402
+from winnow.document import LABEL_SET  # noqa: E402
 
 LABELS_DIR = ROOT / "bench" / "labels" / "categories"
 SECOND_DIR = ROOT / "bench" / "labels" / "categories-second"

@@ -60,9 +60,9 @@ def in_process_cost(bodies: list[bytes], n: int = 300) -> str:
     """Microseconds the metrics add per request, against the engine's own time, in one process."""
     with tempfile.TemporaryDirectory() as path:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path  # before prometheus_client is imported
-        from service.config import Settings
-        from service.engine import Engine
-        from service.metrics import Metrics
+        from winnow.config import Settings
+        from winnow.engine import Engine
+        from winnow.metrics import Metrics
 
         engine = Engine.from_settings(Settings())
         metrics = Metrics(frozenset(r.id for r in engine.rules.rules), engine.version)

@@ -34,11 +34,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import doc_scores  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.engine import Engine  # noqa: E402
-from service.model.artifact import SegmentModel  # noqa: E402
-from service.model.features import DENSE_NAMES, FEATURE_VERSION, StopWordHashes  # noqa: E402
-from service.model.train import (  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
+from winnow.model.artifact import SegmentModel  # noqa: E402
+from winnow.model.features import DENSE_NAMES, FEATURE_VERSION, StopWordHashes  # noqa: E402
+from winnow.model.train import (  # noqa: E402
     VIEWS,
     TreeParams,
     assemble_model,
@@ -49,7 +49,7 @@ from service.model.train import (  # noqa: E402
     prepare,
     read_records,
 )
-from service.rules import load_word_lists  # noqa: E402
+from winnow.rules import load_word_lists  # noqa: E402
 
 
 def _log(msg: str) -> None:

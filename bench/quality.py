@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.config import Settings  # noqa: E402
-from service.engine import Engine  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 

@@ -31,11 +31,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.config import Settings  # noqa: E402
-from service.engine import Engine  # noqa: E402
-from service.model.features import StopWordHashes  # noqa: E402
-from service.model.train import VIEWS, build_examples, prepare, read_records, train  # noqa: E402
-from service.rules import load_word_lists  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
+from winnow.model.features import StopWordHashes  # noqa: E402
+from winnow.model.train import VIEWS, build_examples, prepare, read_records, train  # noqa: E402
+from winnow.rules import load_word_lists  # noqa: E402
 
 
 def _log(msg: str) -> None:

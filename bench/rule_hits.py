@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import load  # noqa: E402
-from service.document import Document  # noqa: E402
-from service.rules import load_rules  # noqa: E402
-from service.segment import split_segments  # noqa: E402
-from service.taggers.phrases import PhraseTagger  # noqa: E402
+from winnow.document import Document  # noqa: E402
+from winnow.rules import load_rules  # noqa: E402
+from winnow.segment import split_segments  # noqa: E402
+from winnow.taggers.phrases import PhraseTagger  # noqa: E402
 
 _LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _MARKUP = re.compile(r"!?\[|\]")

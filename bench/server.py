@@ -28,7 +28,7 @@ def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
     env = {**os.environ, "WINNOW_MAX_BODY_BYTES": "1000000", "WINNOW_MAX_TEXT_CHARS": "200000",
            "WINNOW_METRICS_DIR": str(metrics_dir), **env_overrides}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "winnow.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
         # to a file, not a pipe: an unread pipe fills up and blocks a chatty server
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

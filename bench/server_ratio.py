@@ -109,7 +109,7 @@ def phase(port: int, bodies: list[bytes], clients: int, seconds: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     from bench.quality import load
-    from service.config import Settings
+    from winnow.config import Settings
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "scrapinghub.jsonl.gz"))

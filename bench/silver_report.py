@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.document import LABELS  # noqa: E402
-from service.model.dom_align import align, dom_text, nonempty_lines  # noqa: E402
-from service.model.labels import gold_labels  # noqa: E402
-from service.model.silver import Labeller  # noqa: E402
+from winnow.document import LABELS  # noqa: E402
+from winnow.model.dom_align import align, dom_text, nonempty_lines  # noqa: E402
+from winnow.model.labels import gold_labels  # noqa: E402
+from winnow.model.silver import Labeller  # noqa: E402
 
 VIEWS = ("text", "markdown", "wet")
 CONTEXT = 3  # lines shown before and after a sampled line

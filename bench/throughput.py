@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import load  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.engine import Engine  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
 
 
 def line_filter(text: str) -> str:

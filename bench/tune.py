@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import corpus_f1, load  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.engine import Engine, Thresholds  # noqa: E402
+from winnow.config import Settings  # noqa: E402
+from winnow.engine import Engine, Thresholds  # noqa: E402
 
 GRID = {
     ("resolve", "penalty_cap_chars"): [100, 200, 400, 100000],

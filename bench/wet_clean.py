@@ -88,7 +88,7 @@ def run_clean(wet: Path, jobs: int) -> tuple[float, float, int, int, int]:
     with tempfile.TemporaryFile() as out:
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "clean", str(wet), "--jobs", str(jobs)],
+        proc = subprocess.Popen([sys.executable, "-m", "winnow.cli", "clean", str(wet), "--jobs", str(jobs)],
                                 cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
         peak = 0
         while proc.poll() is None:

@@ -1,14 +1,42 @@
-"""Winnow: separate article prose from scraped-page chaff, with labelled spans."""
+"""Winnow: separate article prose from scraped-page chaff, with labelled spans.
+
+As a library (``service/library.py``)::
+
+    import winnow
+    cleaner = winnow.Cleaner()
+    result = cleaner.clean(text=page)   # result.text, .spans, .stats, .paywalled
+
+The library's names load on first use (``import winnow`` alone loads neither the engine nor Flask:
+gunicorn's config imports ``winnow.config`` before prometheus_client may be imported).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 
-if TYPE_CHECKING:  # Flask is the HTTP layer's: importing the engine (service.engine) never loads it
+if TYPE_CHECKING:  # Flask is the HTTP layer's: importing the engine (winnow.engine) never loads it
     from flask import Flask
+
+    from .errors import InvalidRequest, ProblemError, TooManySpans
+    from .library import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABELS, Cleaner, Result, Span, Stats
+
+_LAZY = {
+    "Cleaner": "library", "Result": "library", "Span": "library", "Stats": "library", "LABELS": "library",
+    "LABEL_DESCRIPTIONS": "library", "KEPT_LABELS_DEFAULT": "library",
+    "InvalidRequest": "errors", "TooManySpans": "errors", "ProblemError": "errors",
+}
+__all__ = ["Settings", "create_app", "Cleaner", "Result", "Span", "Stats", "LABELS", "LABEL_DESCRIPTIONS",
+           "KEPT_LABELS_DEFAULT", "InvalidRequest", "TooManySpans", "ProblemError"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def create_app(settings: Settings | None = None) -> Flask:

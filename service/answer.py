@@ -1,7 +1,8 @@
 """A clean request and its JSON answer: the engine side of ``POST /v1/clean``, without Flask.
 
-Shared by the HTTP API (``api.py`` parses the request, then serialises this answer) and
-``winnow clean`` (``cli.py``); library users may call it too. Imports no web framework.
+Shared by the HTTP API (``api.py`` reads the body, ``request_from_payload`` checks it, then
+``build_answer`` answers it), ``winnow clean`` (``cli.py``) and the library (``library.py``: a
+request body as a dict, checked and answered by the same two functions). Imports no web framework.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .budget import Deadline, active
-from .document import Result, shown
+from .document import KEPT_LABELS_DEFAULT, LABEL_SET, Result, shown
 from .engine import Engine
 from .errors import InvalidRequest, TooManySpans
 from .html import read_html
-from .offsets import offset_table
+from .offsets import UNITS, offset_table
 from .segment import more_segments_than
 
 
@@ -25,6 +26,65 @@ class CleanRequest:
     offsets: str
     spans: bool
     extracted: bool | None = None  # true: the text is a page's main content already (no judging)
+
+
+def check_string(name: str, value: object, max_chars: int) -> str:
+    """``value`` as the text of field ``name``: a string, at most ``max_chars`` long, valid Unicode."""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"'{name}' must be a string")
+    if len(value) > max_chars:
+        raise InvalidRequest(f"'{name}' has {len(value)} characters; the limit is {max_chars}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"'{name}' contains a lone surrogate (invalid Unicode)") from None
+    return value
+
+
+def parse_options(raw: object) -> tuple[frozenset[str], str, bool, bool | None]:
+    """A request's ``options`` object: (keep, offsets, spans, extracted), checked; None: the defaults."""
+    if raw is None:
+        return KEPT_LABELS_DEFAULT, "codepoint", True, None
+    if not isinstance(raw, dict):
+        raise InvalidRequest("'options' must be an object")
+    unknown = set(raw) - {"keep", "offsets", "spans", "extracted"}
+    if unknown:
+        raise InvalidRequest(f"unknown options: {sorted(unknown)}")
+    keep = raw.get("keep", sorted(KEPT_LABELS_DEFAULT))
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        raise InvalidRequest("'options.keep' must be a list of labels")
+    bad = sorted(set(keep) - LABEL_SET)
+    if bad:
+        raise InvalidRequest(f"unknown labels in 'options.keep': {bad}; see GET /v1/labels")
+    offsets = raw.get("offsets", "codepoint")
+    if offsets not in UNITS:
+        raise InvalidRequest(f"'options.offsets' must be one of {list(UNITS)}")
+    spans = raw.get("spans", True)
+    if not isinstance(spans, bool):
+        raise InvalidRequest("'options.spans' must be true or false")
+    extracted = raw.get("extracted")
+    if extracted is not None and not isinstance(extracted, bool):
+        raise InvalidRequest("'options.extracted' must be true, false or null")
+    return frozenset(keep), offsets, spans, extracted
+
+
+def request_from_payload(payload: object, max_text_chars: int, max_html_chars: int) -> CleanRequest:
+    """The clean request a JSON body (decoded: a dict) asks for, checked as ``POST /v1/clean`` checks
+    it: exactly one of ``text`` and ``html``, an optional ``url`` (metadata, never fetched) and
+    ``options``. Raises InvalidRequest, naming what is wrong."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest("the JSON body must be an object")
+    unknown = set(payload) - {"text", "html", "url", "options"}
+    if unknown:
+        raise InvalidRequest(f"unknown fields: {sorted(unknown)}")
+    if ("text" in payload) == ("html" in payload):
+        raise InvalidRequest("send exactly one of 'text' and 'html'")
+    if "url" in payload and payload["url"] is not None and not isinstance(payload["url"], str):
+        raise InvalidRequest("'url' must be a string (it is metadata only and never fetched)")
+    keep, offsets, spans, extracted = parse_options(payload.get("options"))
+    text = check_string("text", payload["text"], max_text_chars) if "text" in payload else None
+    html = check_string("html", payload["html"], max_html_chars) if "html" in payload else None
+    return CleanRequest(text, html, keep, offsets, spans, extracted)
 
 
 def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,

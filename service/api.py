@@ -11,13 +11,12 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from .answer import CleanRequest, build_answer
+from .answer import CleanRequest, build_answer, check_string, request_from_payload
 from .budget import BudgetExceeded, Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
+from .document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABELS
 from .engine import Engine
 from .errors import (
-    InvalidRequest,
     LengthRequired,
     MalformedBody,
     NotReady,
@@ -28,7 +27,6 @@ from .errors import (
 )
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .metrics import Metrics
-from .offsets import UNITS
 from .openapi import openapi_document
 
 bp = Blueprint("winnow", __name__)
@@ -79,44 +77,6 @@ def _read_body(limit: int, deadline: Deadline | None = None) -> bytes:
     return b"".join(chunks)
 
 
-def _check_string(name: str, value: object, max_chars: int) -> str:
-    if not isinstance(value, str):
-        raise InvalidRequest(f"'{name}' must be a string")
-    if len(value) > max_chars:
-        raise InvalidRequest(f"'{name}' has {len(value)} characters; the limit is {max_chars}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidRequest(f"'{name}' contains a lone surrogate (invalid Unicode)") from None
-    return value
-
-
-def _parse_options(raw: object) -> tuple[frozenset[str], str, bool, bool | None]:
-    if raw is None:
-        return KEPT_LABELS_DEFAULT, "codepoint", True, None
-    if not isinstance(raw, dict):
-        raise InvalidRequest("'options' must be an object")
-    unknown = set(raw) - {"keep", "offsets", "spans", "extracted"}
-    if unknown:
-        raise InvalidRequest(f"unknown options: {sorted(unknown)}")
-    keep = raw.get("keep", sorted(KEPT_LABELS_DEFAULT))
-    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-        raise InvalidRequest("'options.keep' must be a list of labels")
-    bad = sorted(set(keep) - LABEL_SET)
-    if bad:
-        raise InvalidRequest(f"unknown labels in 'options.keep': {bad}; see GET /v1/labels")
-    offsets = raw.get("offsets", "codepoint")
-    if offsets not in UNITS:
-        raise InvalidRequest(f"'options.offsets' must be one of {list(UNITS)}")
-    spans = raw.get("spans", True)
-    if not isinstance(spans, bool):
-        raise InvalidRequest("'options.spans' must be true or false")
-    extracted = raw.get("extracted")
-    if extracted is not None and not isinstance(extracted, bool):
-        raise InvalidRequest("'options.extracted' must be true, false or null")
-    return frozenset(keep), offsets, spans, extracted
-
-
 def parse_clean_request(settings: Settings, deadline: Deadline | None = None) -> CleanRequest:
     mimetype = request.mimetype
     if mimetype not in ("application/json", "text/plain", "text/html"):
@@ -135,7 +95,7 @@ def parse_clean_request(settings: Settings, deadline: Deadline | None = None) ->
         except (UnicodeError, ValueError) as exc:  # odd codecs (idna, punycode...) raise their own kinds
             raise MalformedBody(f"the body is not valid {charset}: {exc}") from None
         limit = settings.max_text_chars if mimetype == "text/plain" else settings.max_body_bytes
-        value = _check_string("body", decoded, limit)
+        value = check_string("body", decoded, limit)
         return CleanRequest(value if mimetype == "text/plain" else None,
                             value if mimetype == "text/html" else None,
                             KEPT_LABELS_DEFAULT, "codepoint", True)
@@ -148,19 +108,7 @@ def parse_clean_request(settings: Settings, deadline: Deadline | None = None) ->
 
 def parse_clean_object(payload: object, settings: Settings) -> CleanRequest:
     """A decoded JSON request object (the body of /v1/clean, a line of /v1/clean/batch without its id)."""
-    if not isinstance(payload, dict):
-        raise InvalidRequest("the JSON body must be an object")
-    unknown = set(payload) - {"text", "html", "url", "options"}
-    if unknown:
-        raise InvalidRequest(f"unknown fields: {sorted(unknown)}")
-    if ("text" in payload) == ("html" in payload):
-        raise InvalidRequest("send exactly one of 'text' and 'html'")
-    if "url" in payload and payload["url"] is not None and not isinstance(payload["url"], str):
-        raise InvalidRequest("'url' must be a string (it is metadata only and never fetched)")
-    keep, offsets, spans, extracted = _parse_options(payload.get("options"))
-    text = _check_string("text", payload["text"], settings.max_text_chars) if "text" in payload else None
-    html = _check_string("html", payload["html"], settings.max_body_bytes) if "html" in payload else None
-    return CleanRequest(text, html, keep, offsets, spans, extracted)
+    return request_from_payload(payload, settings.max_text_chars, settings.max_body_bytes)
 
 
 def _metrics() -> Metrics | None:

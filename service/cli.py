@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
         if value is not None:
             env[f"WINNOW_{name.upper()}"] = str(value)
     conf = Path(__file__).with_name("gunicorn_conf.py")
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "service:create_app()"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "winnow:create_app()"]
     os.execve(sys.executable, argv, env)
     return 0  # not reached
 

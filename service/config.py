@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_RULES_DIR = PACKAGE_DIR.parent / "rules"
+
+
+def _builtin_rules_dir() -> Path:
+    """The rules that ship inside the package (the data package ``winnow.rules_data``: rules/ of the
+    checkout in an editable install, ``winnow/rules_data/`` of the wheel), found with importlib.resources.
+
+    A checkout imported by its folder name (``service``, as bench/compare_engines.py imports each
+    checkout it compares) has no such package: its rules are the checkout's rules/ folder."""
+    try:
+        found = resources.files(f"{__package__}.rules_data")
+    except ModuleNotFoundError:
+        return PACKAGE_DIR.parent / "rules"
+    # the engine reads its rules as files: from a zip import (not a pip install) the path below does
+    # not exist and loading fails naming it, unless WINNOW_RULES_DIR points at a copy of the rules
+    return found if isinstance(found, Path) else Path(str(found))
+
+
+DEFAULT_RULES_DIR = _builtin_rules_dir()
 
 
 @dataclass(frozen=True)

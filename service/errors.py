@@ -48,11 +48,14 @@ class UnsupportedMediaType(ProblemError):
     status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
 
 
-class InvalidRequest(ProblemError):
+class InvalidRequest(ProblemError, ValueError):
+    """Wrong fields, types or options, or a text over a limit. A ValueError too: the library
+    (``winnow.Cleaner``) raises it for bad input."""
+
     status, title, slug = 422, "Invalid request", "invalid-request"
 
 
-class TooManySpans(ProblemError):
+class TooManySpans(ProblemError, ValueError):
     """The answer would carry more spans than the limit: refused, never silently cut short."""
 
     status, title, slug = 422, "Too many spans", "too-many-spans"

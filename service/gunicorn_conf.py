@@ -10,8 +10,8 @@ before it imports the app (preload), and prometheus_client picks its storage whe
 imported, so PROMETHEUS_MULTIPROC_DIR must name an existing directory before then.
 """
 
-from service.config import Settings
-from service.metrics_dir import setup_multiprocess_dir
+from winnow.config import Settings
+from winnow.metrics_dir import setup_multiprocess_dir
 
 _settings = Settings.from_env()
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bench.server import start_server, stop_server
-from service import create_app
-from service.config import Settings
-from service.engine import Engine
-from service.model.features import StopWordHashes
-from service.rules import load_word_lists
+from winnow import create_app
+from winnow.config import Settings
+from winnow.engine import Engine
+from winnow.model.features import StopWordHashes
+from winnow.rules import load_word_lists
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(os.environ.get("WINNOW_CORPUS_DIR", ROOT.parent / "shared" / "corpus"))

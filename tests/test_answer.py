@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from service.answer import CleanRequest, build_answer
-from service.document import KEPT_LABELS_DEFAULT
-from service.errors import InvalidRequest, TooManySpans
-from service.html import html_to_text
+from winnow.answer import CleanRequest, build_answer
+from winnow.document import KEPT_LABELS_DEFAULT
+from winnow.errors import InvalidRequest, TooManySpans
+from winnow.html import html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
@@ -41,11 +41,11 @@ class Spy:
 
 sys.meta_path.insert(0, Spy())
 
-import service.answer, service.cli, service.engine, service.html
-from service.answer import CleanRequest, build_answer
-from service.config import Settings
-from service.document import KEPT_LABELS_DEFAULT
-from service.engine import Engine
+import winnow.answer, winnow.cli, winnow.engine, winnow.html
+from winnow.answer import CleanRequest, build_answer
+from winnow.config import Settings
+from winnow.document import KEPT_LABELS_DEFAULT
+from winnow.engine import Engine
 
 engine = Engine.from_settings(Settings.from_env())
 answer, _ = build_answer(engine, CleanRequest("Advertisement\\nThe council met on Tuesday.", None,

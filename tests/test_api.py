@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from service.document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
-from service.html import html_to_text, read_html
+from winnow.document import KEPT_LABELS_DEFAULT, LABEL_DESCRIPTIONS, LABEL_SET, LABELS
+from winnow.html import html_to_text, read_html
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
          "would vote on the proposal before the end of the month if the numbers were ready.")

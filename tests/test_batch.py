@@ -18,9 +18,9 @@ from jsonschema import Draft202012Validator
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.server import start_server, stop_server
-from service import batch as batch_module
-from service import create_app
-from service.batch import count_lines, iter_lines
+from winnow import batch as batch_module
+from winnow import create_app
+from winnow.batch import count_lines, iter_lines
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 NDJSON = "application/x-ndjson"

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from bench.reproducibility import answers_digest, features_digest, main
-from service.config import Settings
-from service.engine import Engine
+from winnow.config import Settings
+from winnow.engine import Engine
 
 PROSE = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
          "asked whether the work could start before the winter, when traffic is lower.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,33 @@ def test_compare_engines_against_this_checkout(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "ratio this / baseline:" in run.stdout
     assert run.stdout.count("    3 docs") == 2  # one line per checkout
+
+
+def _tiny_corpus(tmp_path) -> str:
+    corpus = tmp_path / "tiny.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for n in range(3):
+            text = "\n".join(["Home", "News", f"Page {n}", PROSE, "Share on Facebook", "Advertisement"] * 3)
+            f.write(json.dumps({"id": f"p{n}", "url": f"https://example.com/{n}", "split": "dev", "gold": PROSE,
+                                "views": {"text": text}}) + "\n")
+    return str(corpus)
+
+
+def test_library_bench_in_process_and_with_two_jobs(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "library.py"), _tiny_corpus(tmp_path),
+                          "--jobs", "1,2", "--repeat", "4", "--chunksize", "2"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stdout.splitlines() if line.startswith("jobs=")]
+    assert len(lines) == 2, run.stdout
+    assert all("    12 pages" in line and line.endswith("mismatches 0") for line in lines), run.stdout
+
+
+def test_dask_local_bench_on_a_local_cluster(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "dask_local.py"), _tiny_corpus(tmp_path),
+                          "--workers", "2", "--repeat", "4", "--partitions", "4"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "12 pages in" in run.stdout and "mismatches 0 (of 12)" in run.stdout
+    built = re.search(r"cleaners built per worker \[(\d+), (\d+)\]", run.stdout)  # at most once per worker
+    assert built and {int(n) for n in built.groups()} <= {0, 1} and "1" in built.groups(), run.stdout

@@ -17,16 +17,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.server import start_server, stop_server
-from service import budget as budget_module
-from service import html as html_module
-from service import page as page_module
-from service.budget import BudgetExceeded, Deadline, active, checked, checkpoint
-from service.config import Settings
-from service.html import read_html
-from service.model import trees as trees_module
-from service.model.trees import TreeEnsemble
-from service.page import render_page
-from service.taggers import content as content_module
+from winnow import budget as budget_module
+from winnow import html as html_module
+from winnow import page as page_module
+from winnow.budget import BudgetExceeded, Deadline, active, checked, checkpoint
+from winnow.config import Settings
+from winnow.html import read_html
+from winnow.model import trees as trees_module
+from winnow.model.trees import TreeEnsemble
+from winnow.page import render_page
+from winnow.taggers import content as content_module
 
 ROOT = Path(__file__).resolve().parent.parent
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
@@ -58,7 +58,7 @@ def with_budget(app, settings, monkeypatch):
 
 
 class FakeClock:
-    """monotonic() for service.budget only: every reading advances one second."""
+    """monotonic() for winnow.budget only: every reading advances one second."""
 
     def __init__(self) -> None:
         self.now = 1000.0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service import cli
-from service.html import html_to_text
+from winnow import cli
+from winnow.html import html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -19,7 +19,7 @@ PROSE = ("The committee met on Tuesday to discuss the new budget, and its member
 
 
 def _winnow(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "winnow.cli", *args], input=stdin, cwd=ROOT,
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
 
 
@@ -89,7 +89,7 @@ def test_cli_serve_execs_gunicorn_with_the_config_and_env(monkeypatch) -> None:
     (path, argv, env), = calls
     assert path == sys.executable
     conf = str(ROOT / "service" / "gunicorn_conf.py")
-    assert argv == [sys.executable, "-m", "gunicorn", "-c", conf, "service:create_app()"]
+    assert argv == [sys.executable, "-m", "gunicorn", "-c", conf, "winnow:create_app()"]
     assert (env["WINNOW_HOST"], env["WINNOW_PORT"], env["WINNOW_WORKERS"]) == ("0.0.0.0", "9123", "3")
     assert env["WINNOW_THREADS"] == "7"  # not given as a flag: the environment's value stays
 

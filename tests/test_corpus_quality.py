@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.quality import corpus_f1, load
-from service.engine import Engine
 from tests.conftest import CORPUS_DIR
+from winnow.engine import Engine
 
 CORPUS = CORPUS_DIR / "scrapinghub.jsonl.gz"
 pytestmark = [

@@ -168,11 +168,10 @@ def _dockerfile() -> tuple[list[str], dict[str, str]]:
 
 def test_deploy_image_entry_command_and_defaults_start_the_service(tmp_path: Path) -> None:
     cmd, env = _dockerfile()
-    assert cmd == ["winnow", "serve"] and env["WINNOW_RULES_DIR"] == "/app/rules"
+    assert cmd == ["winnow", "serve"] and "WINNOW_RULES_DIR" not in env  # the rules ship in the wheel
     port = free_port()
     env.pop("PATH")
-    env.update(WINNOW_RULES_DIR=str(ROOT / "rules"),  # the image copies rules/ there
-               WINNOW_METRICS_DIR=str(tmp_path / "metrics"), WINNOW_HOST="127.0.0.1", WINNOW_PORT=str(port))
+    env.update(WINNOW_METRICS_DIR=str(tmp_path / "metrics"), WINNOW_HOST="127.0.0.1", WINNOW_PORT=str(port))
     exe = shutil.which(cmd[0]) or str(Path(sys.executable).parent / cmd[0])
     proc = subprocess.Popen([exe, *cmd[1:]], env={**os.environ, **env}, cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

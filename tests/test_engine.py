@@ -4,11 +4,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from service.config import Settings
-from service.document import LABEL_SET, Document
-from service.engine import Engine
-from service.model.trees import TreeEnsemble
-from service.segment import split_segments
+from winnow.config import Settings
+from winnow.document import LABEL_SET, Document
+from winnow.engine import Engine
+from winnow.model.trees import TreeEnsemble
+from winnow.segment import split_segments
 
 PROSE = ("The committee met on Tuesday to discuss the new budget, and its members said that they "
          "would vote on the proposal before the end of the month if the numbers were ready.")
@@ -109,8 +109,8 @@ def test_pipeline_cuts_a_chaff_sentence_out_of_a_long_line(engine: Engine) -> No
 
 
 def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
-    from service.config import DEFAULT_RULES_DIR
-    from service.engine import Thresholds
+    from winnow.config import DEFAULT_RULES_DIR
+    from winnow.engine import Thresholds
 
     assert Thresholds.load(DEFAULT_RULES_DIR / "settings" / "thresholds.yaml") == Thresholds()
 
@@ -122,9 +122,9 @@ def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     ("  sure_chaff: 0.05\n", "  sure_chaff: 0.5\n", "model.sure_chaff must lie between"),
 ])
 def test_pipeline_thresholds_name_the_file_and_key_they_refuse(tmp_path, old: str, new: str, message: str) -> None:
-    from service.config import DEFAULT_RULES_DIR
-    from service.engine import Thresholds
-    from service.rules import RuleError
+    from winnow.config import DEFAULT_RULES_DIR
+    from winnow.engine import Thresholds
+    from winnow.rules import RuleError
 
     shipped = (DEFAULT_RULES_DIR / "settings" / "thresholds.yaml").read_text(encoding="utf-8")
     assert old in shipped
@@ -135,8 +135,8 @@ def test_pipeline_thresholds_name_the_file_and_key_they_refuse(tmp_path, old: st
 
 
 def test_pipeline_taggers_are_declared_in_order_with_what_they_need(engine: Engine) -> None:
-    from service.engine import check_order
-    from service.rules import RuleError
+    from winnow.engine import check_order
+    from winnow.rules import RuleError
 
     roles = [t.role for t in engine.taggers]
     assert roles == ["pick", "dom", "residue", "lines", "repetition", "title", "content", "category"]
@@ -174,7 +174,7 @@ def test_pipeline_self_check_fails_a_model_that_cannot_serve(engine: Engine) -> 
 
 
 def test_pipeline_tells_markdown_input_by_its_links() -> None:
-    from service.engine import looks_like_markdown
+    from winnow.engine import looks_like_markdown
 
     assert looks_like_markdown("See [one](/a), [two](/b)\n![](x.png)")
     assert not looks_like_markdown("See [one](/a) and [two](/b)")  # two links: could be anything
@@ -196,7 +196,7 @@ def test_pipeline_clean_markdown_sent_again_is_read_as_it_reads(engine: Engine) 
 
 
 def _content(engine: Engine):
-    from service.taggers.content import ContentTagger
+    from winnow.taggers.content import ContentTagger
 
     return next(t for t in engine.taggers if isinstance(t, ContentTagger))
 
@@ -225,9 +225,9 @@ def test_pipeline_model_threshold_decides_which_verdicts_count_as_content(engine
 
 @pytest.mark.parametrize("value", ["1.5", "0", "not a number"])
 def test_pipeline_thresholds_refuse_a_model_threshold_outside_0_1(tmp_path, value: str) -> None:
-    from service.config import DEFAULT_RULES_DIR
-    from service.engine import Thresholds
-    from service.rules import RuleError
+    from winnow.config import DEFAULT_RULES_DIR
+    from winnow.engine import Thresholds
+    from winnow.rules import RuleError
 
     shipped = (DEFAULT_RULES_DIR / "settings" / "thresholds.yaml").read_text(encoding="utf-8")
     assert "  threshold: 0.3\n" in shipped
@@ -298,7 +298,7 @@ def test_pipeline_engine_imports_no_web_framework() -> None:
     import sys
     from pathlib import Path
 
-    code = ("import sys\nfrom service.config import Settings\nfrom service.engine import Engine\n"
+    code = ("import sys\nfrom winnow.config import Settings\nfrom winnow.engine import Engine\n"
             "Engine.from_settings(Settings()).clean('Advertisement\\nThe council met on Tuesday.')\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug')))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -307,8 +307,8 @@ def test_pipeline_engine_imports_no_web_framework() -> None:
 
 
 def test_paywalled_needs_a_paywall_rule_not_the_category_stages_guess() -> None:
-    from service.document import Span
-    from service.engine import paywalled
+    from winnow.document import Span
+    from winnow.engine import paywalled
 
     rule = Span(0, 10, "paywall", 0.9, "phrases_v1", "paywall.subscribe_now")
     block = Span(10, 20, "paywall", 0.9, "block_v1", "paywall.offer_header")

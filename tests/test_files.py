@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from fastwarc.warc import WarcRecord, WarcRecordType
 
-from service.answer import CleanRequest, build_answer
-from service.document import KEPT_LABELS_DEFAULT
-from service.files import Doc, Skipped, detect_format, read_jsonl, read_warc
+from winnow.answer import CleanRequest, build_answer
+from winnow.document import KEPT_LABELS_DEFAULT
+from winnow.files import Doc, Skipped, detect_format, read_jsonl, read_warc
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -69,7 +69,7 @@ def _ids(raw: bytes) -> list[str]:
 
 
 def _winnow(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", "clean", *args], input=stdin, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "winnow.cli", "clean", *args], input=stdin, cwd=ROOT,
                           capture_output=True, timeout=120)
 
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from bench.server import start_server, stop_server
-from service import html as html_module
-from service.config import Settings
+from winnow import html as html_module
+from winnow.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BODY = 8 * 1024 * 1024

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from service import html as html_module
-from service.html import html_to_text, read_html
+from winnow import html as html_module
+from winnow.html import html_to_text, read_html
 
 PROSE = "Sentences of the article body that are long enough to be the main content of the page. " * 4
 

@@ -73,7 +73,8 @@ def test_inspector_files_are_in_the_wheel(tmp_path: Path) -> None:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "service", source / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("service", "rules"):  # the packages `winnow` and `winnow.rules_data`
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v",
                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -82,7 +83,7 @@ def test_inspector_files_are_in_the_wheel(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     for path in sorted(STATIC.iterdir()):
-        assert f"service/static/{path.name}" in names
+        assert f"winnow/static/{path.name}" in names
 
 
 # --- in a real browser -------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import pytest
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.server import ROOT
 from tests.test_deploy import _dockerfile, _render, needs_kubectl
 
 pytestmark = [pytest.mark.integration, needs_kubectl]
@@ -73,9 +72,8 @@ def _container(c: dict, pod: dict, volumes: dict[str, Path], tmp: Path) -> dict:
     paths: dict[str, Path] = {m["mountPath"]: volumes[m["name"]] for m in c.get("volumeMounts", [])}
     if _is_ours(c["image"]):
         cmd, env = _dockerfile()
-        app = tmp / f"{c['name']}-app"  # the image's /app: its rules
+        app = tmp / f"{c['name']}-app"  # the image's WORKDIR /app (the rules ship in the wheel)
         app.mkdir()
-        (app / "rules").symlink_to(ROOT / "rules")
         paths.update({"/opt/winnow/bin": Path(sys.executable).parent, "/app": app})
         workdir = "/app"
     else:

@@ -1,7 +1,7 @@
 """Linear time for every pattern the engine compiles, and for the whole engine on the same inputs.
 
 The rules are RE2 and fuzzed in test_rule_backtracking.py; this covers the engine's own patterns,
-whatever module they live in: the test walks the ``service`` package, imports each module and takes
+whatever module they live in: the test walks the ``winnow`` package, imports each module and takes
 every compiled pattern (``re`` or ``re2``) it holds at module or class level, and checks the walk
 against the source (every ``re.compile`` assigned at module level is found; literal patterns passed
 to ``re.finditer`` and the like inside functions are compiled and fuzzed too).
@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import gc
 import importlib
+import importlib.util
 import itertools
 import pkgutil
 import random
@@ -38,16 +39,16 @@ from pathlib import Path
 import pytest
 import re2
 
-import service
+import winnow
 from bench.hostile import hostile_inputs
-from service.answer import CleanRequest, build_answer
-from service.config import Settings
-from service.document import KEPT_LABELS_DEFAULT, Segment
-from service.errors import ProblemError
-from service.html import html_to_text
-from service.model import silver
-from service.segment import Sentences, more_segments_than, split_segments
-from service.text import BLANKS, SENTENCE_BREAK, markdown_bracketed_images, markdown_images, markdown_links
+from winnow.answer import CleanRequest, build_answer
+from winnow.config import Settings
+from winnow.document import KEPT_LABELS_DEFAULT, Segment
+from winnow.errors import ProblemError
+from winnow.html import html_to_text
+from winnow.model import silver
+from winnow.segment import Sentences, more_segments_than, split_segments
+from winnow.text import BLANKS, SENTENCE_BREAK, markdown_bracketed_images, markdown_images, markdown_links
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 1 << 20  # characters: "1 MB" of ASCII
@@ -57,7 +58,7 @@ PATTERN_LIMIT_S = 1.0  # one pattern over 1 MB of its worst input (linear ones: 
 ENGINE_LIMIT_S = 1.0  # the whole request path in-process, per MB
 ENGINE_S_PER_ITEM = 20e-6  # and per segment, residue span, rule hit or HTML tag (measured: 5-16 us)
 # modules not imported: what importing them does is not theirs to do twice (checked: they compile nothing)
-NOT_IMPORTED = {"service.gunicorn_conf": "sets up the Prometheus multiprocess directory on import"}
+NOT_IMPORTED = {"winnow.gunicorn_conf": "sets up the Prometheus multiprocess directory on import"}
 _RE2_TYPE = type(re2.compile("a"))
 _CATEGORY_CHARS = {
     sre_constants.CATEGORY_DIGIT: "7", sre_constants.CATEGORY_NOT_DIGIT: "a",
@@ -76,19 +77,17 @@ def _is_pattern(value: object) -> bool:
 
 
 def _module_names() -> list[str]:
-    names = ["service"]
-    names += [m.name for m in pkgutil.walk_packages(service.__path__, "service.")]
+    names = ["winnow"]
+    names += [m.name for m in pkgutil.walk_packages(winnow.__path__, "winnow.")]
     return sorted(names)
 
 
 def _source_of(module_name: str) -> Path:
-    relative = Path(*module_name.split("."))
-    package = ROOT / relative / "__init__.py"
-    return package if package.exists() else (ROOT / relative).with_suffix(".py")
+    return Path(importlib.util.find_spec(module_name).origin)  # winnow's modules live in service/
 
 
 def compiled_patterns() -> dict[str, re.Pattern]:
-    """Every compiled pattern held by a module of ``service`` (or a class in it), by the name it is
+    """Every compiled pattern held by a module of ``winnow`` (or a class in it), by the name it is
     defined under (``re`` caches compiled patterns: two modules compiling ``\\w+`` hold one object)."""
     found: dict[str, object] = {}
     imported: dict[int, tuple[str, object]] = {}
@@ -135,7 +134,8 @@ def literal_patterns_in_source() -> tuple[set[str], dict[str, re.Pattern]]:
     assigned: set[str] = set()
     inline: dict[str, re.Pattern] = {}
     for path in sorted((ROOT / "service").rglob("*.py")):
-        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        parts = ("winnow", *path.relative_to(ROOT / "service").with_suffix("").parts)  # service/ is `winnow`
+        module = ".".join(parts).removesuffix(".__init__")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
@@ -273,7 +273,7 @@ def test_linear_patterns_the_walk_finds_every_pattern_in_the_source() -> None:
     assigned, inline = literal_patterns_in_source()
     found = compiled_patterns()
     assert assigned and assigned <= set(found), sorted(assigned - set(found))
-    assert "service.taggers.quality._WORD" in found and "service.text.SENTENCE_BREAK" in found
+    assert "winnow.taggers.quality._WORD" in found and "winnow.text.SENTENCE_BREAK" in found
     for name in NOT_IMPORTED:
         source = _source_of(name).read_text(encoding="utf-8")
         assert "compile(" not in source and "import re" not in source, name

@@ -21,9 +21,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.server import ROOT, start_server, stop_server
-from service import create_app
-from service.errors import ProblemError
-from service.openapi import openapi_document
+from winnow import create_app
+from winnow.errors import ProblemError
+from winnow.openapi import openapi_document
 
 SEEDS = ROOT / "seeds"
 DASHBOARD = ROOT / "k8s" / "base" / "winnow-dashboard.json"

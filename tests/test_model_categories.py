@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.document import LABELS, Decision, Span
-from service.model.artifact import ModelError, SegmentModel
-from service.model.categories import CATEGORY_SIZE, CategoryModel, category_inputs, fold, input_width
-from service.model.features import DENSE_NAMES, SegmentFeatures
-from service.model.train_categories import CHAFF_LABELS, category_targets
-from service.resolve import _name_chaff
+from winnow.document import LABELS, Decision, Span
+from winnow.model.artifact import ModelError, SegmentModel
+from winnow.model.categories import CATEGORY_SIZE, CategoryModel, category_inputs, fold, input_width
+from winnow.model.features import DENSE_NAMES, SegmentFeatures
+from winnow.model.train_categories import CHAFF_LABELS, category_targets
+from winnow.resolve import _name_chaff
 
 CLASSES = ("navigation", "social", "related")
 
@@ -122,7 +122,7 @@ def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
 
 
 def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_engine, stop_hashes) -> None:
-    from service.model.train import build_examples
+    from winnow.model.train import build_examples
 
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter, when traffic is lower.")
@@ -143,7 +143,7 @@ def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_eng
 def test_category_tagger_names_wordless_segments_markup(engine) -> None:
     if engine.model is None or engine.model.categories is None:
         pytest.skip("the built-in model has no category stage")
-    from service.taggers.categories import CategoryTagger
+    from winnow.taggers.categories import CategoryTagger
 
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter.")

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from service.model.dom_align import align, dom_text, nonempty_lines, tokens_of
 from tests.conftest import CORPUS_DIR
+from winnow.model.dom_align import align, dom_text, nonempty_lines, tokens_of
 
 PAGE = """<!DOCTYPE html><html><head><title>Budget vote delayed - Example News</title>
 <style>.x { color: red }</style><script>var menu = "Home News";</script></head>

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.document import LABELS, Span
-from service.model.features import (
+from winnow.document import LABELS, Span
+from winnow.model.features import (
     DENSE_NAMES,
     HASH_SIZE,
     StopWordHashes,
@@ -157,12 +157,12 @@ def test_context_features_neighbours_and_window_means_match_their_definition():
 _FEATURES_DIGEST = """
 import hashlib, pathlib, sys
 import numpy as np
-from service.config import Settings
-from service.document import LABELS
-from service.model.features import StopWordHashes, context_features, featurize
-from service.model.train import _sample_weight, Example
-from service.rules import load_word_lists
-from service.segment import split_segments
+from winnow.config import Settings
+from winnow.document import LABELS
+from winnow.model.features import StopWordHashes, context_features, featurize
+from winnow.model.train import _sample_weight, Example
+from winnow.rules import load_word_lists
+from winnow.segment import split_segments
 stop = StopWordHashes(load_word_lists(Settings().rules_dir / "stopwords"))
 digest = hashlib.sha256()
 for path in sys.argv[1:]:
@@ -232,7 +232,7 @@ def test_stop_word_table_finds_every_word_of_every_list_and_nothing_else():
 
 def test_stop_word_table_places_keys_that_collide_in_both_slots():
     """Keys left over from the vectorised placement are inserted one by one, displacing others."""
-    from service.model.features import _cuckoo, _slots
+    from winnow.model.features import _cuckoo, _slots
 
     keys = np.random.default_rng(1).integers(1, 2**63, 40, dtype=np.uint64)
     values = np.arange(1, 41, dtype=np.uint64)

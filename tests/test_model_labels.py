@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.model.labels import gold_labels
+from winnow.model.labels import gold_labels
 
 
 def _segments(text: str):

@@ -11,10 +11,11 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from service.document import LABEL_SET
-from service.model.dom_align import nonempty_lines
-from service.model.labels import gold_labels
-from service.model.silver import (
+from tests.conftest import CORPUS_DIR
+from winnow.document import LABEL_SET
+from winnow.model.dom_align import nonempty_lines
+from winnow.model.labels import gold_labels
+from winnow.model.silver import (
     AFFIXES,
     ITEMPROPS,
     RANK,
@@ -26,7 +27,6 @@ from service.model.silver import (
     silver_labels,
     words_of,
 )
-from tests.conftest import CORPUS_DIR
 
 PAGE = """<!DOCTYPE html><html><head><title>Budget vote delayed - Example News</title></head>
 <body class="single has-comments comments-open">

@@ -17,10 +17,10 @@ import pytest
 
 pytest.importorskip("sklearn", reason="training needs the [train] extra (scikit-learn)")
 
-from service.engine import Engine  # noqa: E402
-from service.model.artifact import ModelError, SegmentModel  # noqa: E402
-from service.model.train import train  # noqa: E402
-from service.model.trees import TreeEnsemble  # noqa: E402
+from winnow.engine import Engine  # noqa: E402
+from winnow.model.artifact import ModelError, SegmentModel  # noqa: E402
+from winnow.model.train import train  # noqa: E402
+from winnow.model.trees import TreeEnsemble  # noqa: E402
 
 WORDS = ("the council said that it would review the plan for the old bridge and the new road after "
          "residents asked whether the work could start before the winter when traffic is lower").split()
@@ -133,7 +133,7 @@ def test_artifact_is_plain_data_and_checks_its_feature_version(corpus, rules_eng
 
 def test_cli_train_writes_a_loadable_model(corpus, tmp_path):
     out = tmp_path / "cli.npz"
-    argv = [sys.executable, "-m", "service.cli", "train", str(corpus), "--out", str(out), "--limit", "10"]
+    argv = [sys.executable, "-m", "winnow.cli", "train", str(corpus), "--out", str(out), "--limit", "10"]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "stage one, fold 5/5" in proc.stderr  # progress is shown
@@ -141,7 +141,7 @@ def test_cli_train_writes_a_loadable_model(corpus, tmp_path):
 
 
 def test_cli_train_refuses_a_missing_corpus(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "service.cli", "train", str(tmp_path / "none.jsonl.gz"),
+    proc = subprocess.run([sys.executable, "-m", "winnow.cli", "train", str(tmp_path / "none.jsonl.gz"),
                            "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no such corpus" in proc.stderr
 
@@ -149,7 +149,7 @@ def test_cli_train_refuses_a_missing_corpus(tmp_path):
 def test_every_page_weighs_the_same_in_training(corpus, rules_engine, stop_hashes):
     """The judge averages pages, so training does too: a long page's segments share the weight a short
     page's segments have, and inside a page a long paragraph still weighs more than a one-word line."""
-    from service.model.train import PAGE_WEIGHT, _sample_weight, build_examples, read_records
+    from winnow.model.train import PAGE_WEIGHT, _sample_weight, build_examples, read_records
 
     examples = build_examples(rules_engine, stop_hashes, read_records(corpus)[:6])
     sizes = {len(ex.labels) for ex in examples}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.model.trees import MAX_DEPTH, TreeEnsemble, TreeError, from_nodes
+from winnow.model.trees import MAX_DEPTH, TreeEnsemble, TreeError, from_nodes
 
 
 def _table(rows: list[tuple]) -> dict[str, np.ndarray]:
@@ -33,7 +33,7 @@ def test_trees_equal_sklearns_decision_function(depth: int) -> None:
     pytest.importorskip("sklearn", reason="the trees come from scikit-learn (the [train] extra)")
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from service.model.train import trees_from_sklearn
+    from winnow.model.train import trees_from_sklearn
 
     rng = np.random.default_rng(depth)
     x = rng.normal(size=(3000, 12))

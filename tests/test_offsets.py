@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from service.offsets import UNITS, offset_table
+from winnow.offsets import UNITS, offset_table
 
 CODECS = {"utf16": ("utf-16-le", 2), "utf8": ("utf-8", 1)}
 SAMPLES = ["", "a", "aé€😀\nz", "Café naïve résumé", "日本語のテキスト",

@@ -20,11 +20,11 @@ from jsonschema import Draft202012Validator
 from schemathesis.config import SchemathesisConfig
 from schemathesis.config._checks import NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES
 
-from service import create_app
-from service.config import Settings
-from service.document import LABELS
-from service.offsets import UNITS
-from service.openapi import openapi_document
+from winnow import create_app
+from winnow.config import Settings
+from winnow.document import LABELS
+from winnow.offsets import UNITS
+from winnow.openapi import openapi_document
 
 EXAMPLES = int(os.environ.get("WINNOW_FUZZ_EXAMPLES", "100"))
 NDJSON = "application/x-ndjson"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.page import MAX_DEPTH, TooDeep, render_page
+from winnow.page import MAX_DEPTH, TooDeep, render_page
 
 
 def lines(markup: str) -> list[str]:

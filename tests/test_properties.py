@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.document import LABEL_SET, shown
-from service.offsets import offset_table
-from service.render import render
 from tests.conftest import CORPUS_DIR
+from winnow.document import LABEL_SET, shown
+from winnow.offsets import offset_table
+from winnow.render import render
 
 KEEP = frozenset({"content", "title"})
 CHAFF = ["Advertisement", "![]() |", "|", "[Home](https://x.y/)", "© 2024 Example", "Share", "Read more",

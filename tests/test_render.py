@@ -1,5 +1,5 @@
-from service.document import Span
-from service.render import render
+from winnow.document import Span
+from winnow.render import render
 
 KEEP = frozenset({"content", "title"})
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from service.document import Document, Span
-from service.resolve import Policy, Proposals, _main_block, _smooth, resolve
-from service.segment import split_segments
+from winnow.document import Document, Span
+from winnow.resolve import Policy, Proposals, _main_block, _smooth, resolve
+from winnow.segment import split_segments
 
 
 def test_resolve_main_block_is_the_max_weighted_run() -> None:

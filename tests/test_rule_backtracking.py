@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import re2
 
-from service.document import LABELS, Span
-from service.offsets import UNITS
-from service.render import render
-from service.rules import RuleSet, load_rules
-from service.segment import split_segments
+from winnow.document import LABELS, Span
+from winnow.offsets import UNITS
+from winnow.render import render
+from winnow.rules import RuleSet, load_rules
+from winnow.segment import split_segments
 
 SIZE = 100_000
 SYNTAX = set("()[]{}?*+|^$\\.")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.config import DEFAULT_RULES_DIR
-from service.rules import RuleError, load_rules
+from winnow.config import DEFAULT_RULES_DIR
+from winnow.rules import RuleError, load_rules
 
 RULES = load_rules(DEFAULT_RULES_DIR)
 
@@ -109,7 +109,7 @@ def _adversarial_for(rule) -> list[str]:
 
 def test_rules_each_rule_is_linear_on_adversarial_lines() -> None:
     """Every shipped rule alone, over ~100 KB adversarial lines of its own characters: bounded time."""
-    from service.rules import RuleSet
+    from winnow.rules import RuleSet
 
     timings = []
     for rule in RULES.rules:
@@ -139,7 +139,7 @@ def test_rules_prefilter_finds_everything_the_exact_patterns_find() -> None:
     """Over a page of chaff in varied case and position, the two-pass matcher equals rule-by-rule matching."""
     import re2
 
-    from service.rules import _options
+    from winnow.rules import _options
 
     lines = [ex for r in RULES.rules if not r.inline for ex in r.match_examples]
     text = "\n".join(lines + [ln.upper() for ln in lines] + ["  " + ln + "  " for ln in lines])
@@ -164,7 +164,7 @@ def _rule_by_rule(text: str, inline: bool) -> set[tuple]:
     """What each rule's own pattern finds over the whole text, one rule at a time (the definition)."""
     import re2
 
-    from service.rules import _options
+    from winnow.rules import _options
 
     found = set()
     probe = text.encode("utf-8", "replace").decode("utf-8")  # the wrapper's view of lone surrogates

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from service.config import Settings
-from service.engine import Engine
-from service.html import read_html
+from winnow.config import Settings
+from winnow.engine import Engine
+from winnow.html import read_html
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASES = sorted(p for p in SEEDS.glob("*.txt"))

@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.document import Segment
-from service.segment import sentence_at, split_segments
+from winnow.document import Segment
+from winnow.segment import sentence_at, split_segments
 
 
 def test_segment_lines_are_trimmed_with_exact_offsets() -> None:

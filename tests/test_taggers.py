@@ -1,9 +1,9 @@
-from service.document import Document
-from service.segment import split_segments
-from service.taggers.quality import QualityTagger, QualityThresholds, StopWords
-from service.taggers.repetition import RepetitionTagger
-from service.taggers.title import TitleTagger
-from service.taggers.unjudged import UnjudgedTagger
+from winnow.document import Document
+from winnow.segment import split_segments
+from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
+from winnow.taggers.repetition import RepetitionTagger
+from winnow.taggers.title import TitleTagger
+from winnow.taggers.unjudged import UnjudgedTagger
 
 STOP = StopWords({"english": frozenset("the a of and to in that it was for on said they would if before were".split()),
                   "german": frozenset("der die das und zu".split())})
