@@ -88,13 +88,15 @@ class PageHints:
 
     ``starts``/``ends`` are the non-empty lines of the rendered text; ``picked`` whether
     readability-lxml's pick (the page's densest block of prose) holds the line; ``evidence`` the
-    category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None.
+    category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None;
+    ``link_share`` the share of its characters inside ``<a>``.
     Raw text input has no hints."""
 
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     picked: tuple[bool, ...]
     evidence: tuple[tuple[str, str] | None, ...]
+    link_share: tuple[float, ...] = ()  # the share of each line's characters inside links
 
     def line_of(self, offset: int) -> int:
         """The line holding ``offset``, or -1."""

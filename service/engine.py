@@ -27,7 +27,7 @@ from .segment import split_segments
 from .taggers import Tagger
 from .taggers.categories import CategoryTagger
 from .taggers.content import ContentTagger
-from .taggers.page import DomTagger, PickTagger
+from .taggers.page import DomTagger
 from .taggers.phrases import PhraseTagger
 from .taggers.quality import QualityTagger, QualityThresholds, StopWords
 from .taggers.repetition import RepetitionTagger
@@ -36,7 +36,7 @@ from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
 from .taggers.unjudged import UnjudgedTagger
 
-ENGINE_VERSION = "0.4.0"
+ENGINE_VERSION = "0.5.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
 
@@ -122,7 +122,6 @@ def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model
     if model is not None and stop_hashes is not None:
         model_tagger = ModelTagger(model, stop_hashes, thresholds.model.threshold)
     taggers: tuple[Tagger, ...] = (
-        PickTagger(),
         DomTagger(),
         ResidueTagger(rules),
         PhraseTagger(rules),

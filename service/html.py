@@ -5,9 +5,10 @@ element it came from), so the engine judges every line of it and the inspector s
 removed from the page and why. The markup is evidence, not a pre-filter:
 
 - each line's element and its ancestors may name a category (``nav``, ``role=contentinfo``, a
-  share bar's class...: model/silver.py's mapping), which names the line if it is removed;
-- readability-lxml's pick, the page's densest block of prose, marks the lines it holds; the
-  resolver weighs that against the segment model's verdicts.
+  share bar's class...: model/silver.py's mapping), which names the line if it is removed, and
+  which the segment model reads (model/features.py: named chaff, named comments);
+- readability-lxml's pick, the page's densest block of prose, marks the lines it holds, and the
+  share of each line inside links is measured: the segment model reads both too.
 
 The service never fetches anything a page refers to. readability-lxml runs on the tree already
 parsed (no second parse), cannot be interrupted, and is skipped on pages with more than
@@ -109,7 +110,8 @@ def read_html(html: str, deadline: Deadline | None = None, readability: bool = T
     evidence = line_evidence(page)
     check(deadline, "html rendering")
     picked = readability_pick(page, html.count("<"), deadline) if readability else [False] * len(page.starts)
-    return page.text, PageHints(tuple(page.starts), tuple(page.ends), tuple(picked), tuple(evidence))
+    return page.text, PageHints(tuple(page.starts), tuple(page.ends), tuple(picked), tuple(evidence),
+                                tuple(page.link_share))
 
 
 def html_to_text(html: str, deadline: Deadline | None = None) -> str:

@@ -19,7 +19,6 @@ from .document import PAGE_TITLE, Decision, Document, Span
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
-PICK_TAGGER, PICK_RULE = "readability_v1", "readability.pick"  # a segment readability's pick brought back
 HEADLINE = "title.headline"  # the title tagger's rule for the headline a page shows below its menus
 CONTENT_CLASSES = ("good", "neargood")
 FIXED_CLASSES = ("rule", "repeated", "residue")  # decided before context: smoothing leaves them alone
@@ -48,13 +47,6 @@ class Policy:
     # with the model: past a section opener (comments, related) a segment is kept from this
     # probability of content (above 1: nothing past the opener is kept)
     model_section_threshold: float = 0.6
-    # HTML input (the model judging): where readability-lxml's pick holds at least this share of
-    # what the model keeps, the pick is trusted: a kept segment outside it stays only from
-    # ``pick_outside_sure`` probability on, and a segment inside it the model removed comes back
-    # from ``pick_inside_min`` (both chosen on the train split, whole-page HTML of all corpora)
-    pick_agreement: float = 0.8
-    pick_outside_sure: float = 0.9
-    pick_inside_min: float = 0.2
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -80,7 +72,6 @@ class Proposals:
     markdown: bool = False  # the input is Markdown (links written as [text](target))
     # one per segment, in order, or none: the kind of chaff each segment would be (category tagger)
     categories: list[Span] = field(default_factory=list)
-    picked: list[Span] = field(default_factory=list)  # HTML: segments inside readability's pick
     dom: list[Span] = field(default_factory=list)  # HTML: segments whose markup names a category
 
 
@@ -102,8 +93,7 @@ class Proposals:
                    title=doc.proposals.get("title", []), block_openers=block_openers,
                    section_openers=section_openers, article_openers=article_openers,
                    context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown,
-                   categories=doc.proposals.get("category", []), picked=doc.proposals.get("pick", []),
-                   dom=doc.proposals.get("dom", []))
+                   categories=doc.proposals.get("category", []), dom=doc.proposals.get("dom", []))
 
 
 @dataclass(frozen=True)
@@ -280,29 +270,6 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
                 decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
 
 
-def _weigh_pick(keep: list[bool], picked: set[int], quality: list[Span], lengths: np.ndarray, section: int,
-                policy: Policy) -> tuple[list[bool], set[int], set[int]]:
-    """HTML input: where readability's pick agrees with the model on most of what is kept, trust it
-    at the margins (see Policy.pick_agreement). Returns the new verdicts, the segments the pick
-    dropped and those it brought back."""
-    kept = np.array(keep)
-    inside = np.zeros(len(keep), dtype=bool)
-    inside[list(picked)] = True
-    kept_chars = float(lengths[kept].sum())
-    if not kept_chars or float(lengths[kept & inside].sum()) < policy.pick_agreement * kept_chars:
-        return keep, set(), set()
-    out = list(keep)
-    dropped, restored = set(), set()
-    for i, q in enumerate(quality):
-        if keep[i] and not inside[i] and q.score < policy.pick_outside_sure:
-            out[i] = False
-            dropped.add(i)
-        elif not keep[i] and inside[i] and i < section and q.score >= policy.pick_inside_min:
-            out[i] = True
-            restored.add(i)
-    return out, dropped, restored
-
-
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
@@ -322,18 +289,12 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     if p.article_openers and p.context != "none":
         start = _article_start(decisions, p.article_openers, start, end)
     section = _section_start(decisions, classes, p.section_openers, start, end)
-    dropped: set[int] = set()
-    restored: set[int] = set()
     if p.context == "model":  # the model has read the context already: no jusText smoothing
         # past a comments or related opener, only what the model is sure of is kept (a forum's
         # replies after "X said:" are the page's content; an article's comments are not)
         sure = policy.model_section_threshold
         keep = [start <= i < end and c == "good" and (i < section or q.score >= sure)
                 for i, (c, q) in enumerate(zip(classes, p.quality, strict=True))]
-        if p.picked:
-            index = {s.start: i for i, s in enumerate(segments)}
-            keep, dropped, restored = _weigh_pick(keep, {index[s.start] for s in p.picked}, p.quality, lengths,
-                                                  section, policy)
     elif p.context != "heuristic":
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:
@@ -343,12 +304,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         d = decisions[i]
         if classes[i] in FIXED_CLASSES:
             continue
-        if i in restored:
-            decisions[i] = Decision("content", d.score, PICK_TAGGER, PICK_RULE)
-        elif keep[i]:
+        if keep[i]:
             decisions[i] = Decision("content", d.score if d.label == "content" else 0.6, d.tagger, d.rule)
-        elif i in dropped:
-            decisions[i] = Decision("boilerplate", 1.0 - d.score, RESOLVER, "resolve.outside_pick")
         elif section <= i < end:
             opener = decisions[section]
             decisions[i] = Decision(opener.label, opener.score, "section_v1", opener.rule)

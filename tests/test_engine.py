@@ -139,7 +139,7 @@ def test_pipeline_taggers_are_declared_in_order_with_what_they_need(engine: Engi
     from winnow.rules import RuleError
 
     roles = [t.role for t in engine.taggers]
-    assert roles == ["pick", "dom", "residue", "lines", "repetition", "title", "content", "category"]
+    assert roles == ["dom", "residue", "lines", "repetition", "title", "content", "category"]
     for i, tagger in enumerate(engine.taggers):
         assert set(tagger.requires) <= set(roles[:i])
     with pytest.raises(RuleError, match="needs"):  # the model reads the line rules: it cannot run first
@@ -154,7 +154,7 @@ def test_pipeline_runs_each_tagger_once_per_request(engine: Engine, monkeypatch)
                                                                                            original(doc))[1])
     page = "\n".join(["[Home](/)", "[News](/news)", "[Sport](/sport)"] + [PROSE] * 20 + ["Share", "Advertisement"])
     engine.clean(page)
-    assert calls == ["pick", "dom", "residue", "lines", "repetition", "title", "content", "category"]
+    assert calls == ["dom", "residue", "lines", "repetition", "title", "content", "category"]
 
 
 def test_pipeline_self_check_passes_with_the_shipped_model(engine: Engine) -> None:
@@ -268,7 +268,7 @@ def test_pipeline_a_dateline_begins_the_article(which: str, request: pytest.Fixt
     assert engine.clean(page).text == "\n".join(_STORY)
     without = copy.copy(engine)
     without.article_openers = frozenset()
-    assert without.clean(page).text.startswith(_TEASERS[0])
+    assert any(teaser in without.clean(page).text for teaser in _TEASERS)  # the teasers join the story
 
 
 def test_pipeline_extracted_text_is_judged_by_rules_alone(engine: Engine, rules_engine: Engine) -> None:

@@ -122,6 +122,7 @@ def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
 
 
 def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_engine, stop_hashes) -> None:
+    from winnow.model.features import DENSE_NAMES, DOM_COLUMNS
     from winnow.model.train import build_examples
 
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
@@ -131,12 +132,21 @@ def test_build_examples_reads_the_chaff_categories_from_the_pages_html(rules_eng
             f"<div class='share-bar'><a href='/fb'>Share on Facebook</a></div></body></html>")
     text = "\n".join(["Home", "News", prose, prose, "Share on Facebook"])
     record = {"id": "p1", "html": html, "gold": f"{prose}\n\n{prose}", "views": {"text": text}}
-    (view, gold) = build_examples(rules_engine, stop_hashes, [record], views=("text",))
+    (view, rendered, gold) = build_examples(rules_engine, stop_hashes, [record], views=("text",))
     assert view.labels.tolist() == [0, 0, 1, 1, 0]
     assert [CHAFF_LABELS[k] if k >= 0 else None for k in view.categories.tolist()] == [
         "navigation", "navigation", None, None, "social"]
+    # the page's HTML is a view of its own, rendered as the service renders it, with the markup's
+    # columns filled: what the model reads of HTML input
+    assert rendered.labels.tolist() == [0, 0, 1, 1, 0]
+    assert [CHAFF_LABELS[k] if k >= 0 else None for k in rendered.categories.tolist()] == [
+        "navigation", "navigation", None, None, "social"]
+    html_col = DENSE_NAMES.index("html")
+    assert (rendered.feats.dense[:, html_col] == 1).all() and (view.feats.dense[:, DOM_COLUMNS] == 0).all()
+    assert rendered.feats.dense[:, DENSE_NAMES.index("dom_chaff")].tolist() == [1, 1, 0, 0, 1]
     assert gold.categories is None  # the gold text as a page of its own has no HTML
-    (plain,) = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False, silver=False)
+    (plain,) = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False, silver=False,
+                              html=False)
     assert plain.categories is None
 
 

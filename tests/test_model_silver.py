@@ -159,11 +159,11 @@ def test_every_line_of_the_page_gets_its_label_and_evidence() -> None:
 
 
 def test_class_words_split_on_separators_and_camel_case_only() -> None:
-    assert words_of("c-socialShare__item adSlot") == ["social", "share", "item", "ad", "slot"]
+    assert list(words_of("c-socialShare__item adSlot")) == ["social", "share", "item", "ad", "slot"]
     assert "ad" not in words_of("header shadow-box loading download")
-    assert words_of("menu-1-4a099d0 js_ad300-companion") == ["menu", "js", "companion"]  # hashes name nothing
-    assert words_of("has-comments no-sidebar show-share") == []  # states, not kinds
-    assert words_of("category-news tag-budget tag-cloud") == ["tag", "cloud"]  # WordPress's topics of a post
+    assert list(words_of("menu-1-4a099d0 js_ad300-companion")) == ["menu", "js", "companion"]  # hashes name nothing
+    assert list(words_of("has-comments no-sidebar show-share")) == []  # states, not kinds
+    assert list(words_of("category-news tag-budget tag-cloud")) == ["tag", "cloud"]  # WordPress's topics of a post
 
 
 def test_element_evidence_from_tags_roles_itemprops_and_words() -> None:

@@ -28,7 +28,7 @@ from ..text import (
     markdown_links,
 )
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 HASH_BITS = 18
 # standardised features are clipped to this many deviations: a page unlike the training pages
 # (one paragraph alone, a 5 MB line) must not push a linear model far outside what it learned
@@ -77,7 +77,10 @@ DENSE_NAMES: tuple[str, ...] = (
     "ends_colon", "digit_ratio", "upper_ratio", "punct_ratio", "log_mean_word", "capitalised_words",
     "position", "char_position", "starts_bullet", "starts_heading", "is_cell", "repeated", "log_doc_chars",
     "doc_share", "known_language", "one_word", "starts_lower", "first_line_overlap", "starts_digit",
+    # HTML input only (0 for raw text): what the page's markup says of the segment's line
+    "html", "dom_picked", "dom_chaff", "dom_comments", "dom_link_share",
 )
+DOM_COLUMNS = slice(DENSE_NAMES.index("html"), len(DENSE_NAMES))
 
 
 def _hash_mix(h: np.ndarray) -> np.ndarray:
@@ -341,6 +344,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         letters[starts] & ~upper[starts],
         overlap_count / safe_words,
         (first >= 48) & (first <= 57),
+        *(np.zeros(n) for _ in range(DOM_COLUMNS.stop - DOM_COLUMNS.start)),  # dom_features fills them
     )))
 
     # hashed n-grams: words, word pairs inside a segment, and the first and last word of the segment
@@ -359,6 +363,25 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         gram_hash = np.concatenate((gram_hash, w_hash[first_idx] ^ _SALT_FIRST, w_hash[last_idx] ^ _SALT_LAST))
         weight = np.concatenate((weight, np.ones(2 * len(has_words))))
     return SegmentFeatures(dense, gram_seg.astype(np.int64), _hash_mix(gram_hash), weight)
+
+
+def dom_features(dense: np.ndarray, starts: np.ndarray, page) -> None:
+    """Fill the markup's columns of ``dense`` (in place) from ``page`` (document.PageHints): each
+    segment takes its line's values: in readability's pick, named chaff, named comments (a forum's
+    posts are content: apart), and the share of its characters inside links."""
+    if page is None or not len(starts):
+        return
+    line = np.searchsorted(np.asarray(page.starts, dtype=np.int64), starts, side="right") - 1
+    inside = (line >= 0) & (starts < np.asarray(page.ends, dtype=np.int64)[np.maximum(line, 0)])
+    line = np.maximum(line, 0)
+    picked = np.asarray(page.picked, dtype=np.float64)
+    comments = np.array([e is not None and e[0] == "comments" for e in page.evidence], dtype=np.float64)
+    chaff = np.array([e is not None and e[0] != "comments" for e in page.evidence], dtype=np.float64)
+    share = np.asarray(page.link_share, dtype=np.float64)
+    col = DOM_COLUMNS.start
+    dense[:, col] = 1.0
+    for k, values in enumerate((picked, chaff, comments, share), start=1):
+        dense[:, col + k] = np.where(inside, values[line], 0.0)
 
 
 # --------------------------------------------------------------------------- context (second stage)

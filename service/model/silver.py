@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from ..text import markdown_bracketed_images, markdown_links
 from .dom_align import DomText, LineMatch, align, dom_text, nonempty_lines
@@ -200,7 +201,8 @@ _WORD_LABEL = {w: label for label, words in WORDS.items() for w in words}
 _AFFIX_LABEL = [(a, label) for label, affixes in AFFIXES.items() for a in affixes]
 
 
-def words_of(value: str) -> list[str]:
+@lru_cache(maxsize=8192)  # class names repeat within a page and across a site's pages (values are at most 400 chars)
+def words_of(value: str) -> tuple[str, ...]:
     """The words of a class, id or aria-label value: split on blanks, ``-`` and ``_``, then camelCase
     and anything but letters. A part holding a digit is a hash or a number (``4a099d0``,
     ``ad300-companion``, ``css-1x2y3z``) and names nothing; one-letter words are dropped."""
@@ -216,9 +218,10 @@ def words_of(value: str) -> list[str]:
                 continue
             for piece in _SPLIT.split(_CAMEL.sub(" ", part)):
                 out.extend(w.lower() for w in piece.split() if len(w) > 1)
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=16384)
 def _word_label(word: str) -> str | None:
     label = _WORD_LABEL.get(word)
     if label is not None or len(word) < 6:

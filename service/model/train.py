@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..document import LABELS
+from ..html import read_html
 from ..taggers.segment_model import measure
 from .artifact import SegmentModel
 from .features import (
@@ -71,18 +72,26 @@ def read_records(path: Path, split: str = "train") -> list[dict]:
 
 
 def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEWS, progress=None,
-                   with_gold: bool = True, silver: bool = True) -> list[Example]:
+                   with_gold: bool = True, silver: bool = True, html: bool = True) -> list[Example]:
     """Segments, features and labels, measured exactly as the engine measures them when serving.
 
     With ``silver``, each view of a page with HTML also gets its chaff segments' categories from
-    the DOM (model/silver.py), for the category stage."""
+    the DOM (model/silver.py), for the category stage. With ``html``, a page's HTML is one more
+    view: rendered whole as the service renders it, with the markup's hints (html.read_html)."""
     examples = []
     for n, rec in enumerate(records, 1):
         # the gold text itself, as a page of its own: a page that is all prose (clean text sent
         # again, one paragraph alone) must come out whole, and the scraped views never show one
         texts = [rec["views"].get(view) or "" for view in views] + ([rec["gold"]] if with_gold else [])
-        for k, text in enumerate(texts):
-            doc = engine.document(text)  # the taggers the model reads, as when serving
+        pages = [None] * len(texts)
+        if html and rec.get("html"):
+            # the page's HTML as the service reads it: the whole page rendered, with the markup's hints
+            text, page = read_html(rec["html"])
+            texts.insert(len(views), text)
+            pages.insert(len(views), page)
+        kinds = len(texts) - (1 if with_gold else 0)  # the views (and the HTML rendering), not the gold
+        for k, (text, page) in enumerate(zip(texts, pages, strict=True)):
+            doc = engine.document(text, page=page)  # the taggers the model reads, as when serving
             if not doc.segments:
                 continue
             whole = {(g.start, g.end) for g in doc.segments}
@@ -91,7 +100,7 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
             starts, ends = [s.start for s in doc.segments], [s.end for s in doc.segments]
             labels = np.array(gold_labels(text, starts, ends, rec["gold"]), dtype=np.int64)
             categories = None
-            if silver and k < len(views) and rec.get("html"):
+            if silver and k < kinds and rec.get("html"):
                 categories = category_targets(labels, silver_labels(rec["html"], text, starts, ends))
             examples.append(Example(rec["id"], feats, rules, labels, categories))
         if progress:

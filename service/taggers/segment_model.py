@@ -11,13 +11,14 @@ import numpy as np
 
 from ..document import LABELS, Document, ModelReading, Span
 from ..model.artifact import SegmentModel
-from ..model.features import SegmentFeatures, StopWordHashes, featurize, rule_matrix
+from ..model.features import SegmentFeatures, StopWordHashes, dom_features, featurize, rule_matrix
 
 
 def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tuple[SegmentFeatures, np.ndarray]:
     """The features of every segment and the rules' scores per label: what training reads too."""
     starts, ends, lines = doc.bounds
     feats = featurize(doc.text, starts, ends, lines, stop)
+    dom_features(feats.dense, starts, doc.page)
     return feats, rule_matrix(starts, ends, rule_spans, LABELS)
 
 
