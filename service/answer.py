@@ -104,7 +104,7 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
         if req.text is not None:
             source = req.text
         else:
-            source, page = read_html(req.html or "", deadline)
+            source, page = read_html(req.html or "", deadline, max_lines=max_segments)
         if max_text_chars is not None and len(source) > max_text_chars:
             raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
         if max_segments is not None and more_segments_than(source, max_segments):

@@ -26,6 +26,7 @@ from readability import Document as ReadabilityDocument
 
 from .budget import BudgetExceeded, Deadline, check
 from .document import PageHints
+from .errors import InvalidRequest
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
 from .page import Page, render_page
@@ -94,12 +95,15 @@ def readability_pick(page: Page, html_tags: int, deadline: Deadline | None) -> l
     return picked
 
 
-def read_html(html: str, deadline: Deadline | None = None, readability: bool = True) -> tuple[str, PageHints | None]:
+def read_html(html: str, deadline: Deadline | None = None, readability: bool = True,
+              max_lines: int | None = None) -> tuple[str, PageHints | None]:
     """The page's text (every line of it) and what its markup says of each line.
 
     Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page without
     text gives ("", None), and the API answers 200 with empty ``text`` and ``input_text``, as it
-    does for empty raw text. The one exception is ``BudgetExceeded``, when ``deadline`` passes.
+    does for empty raw text. The exceptions: ``BudgetExceeded``, when ``deadline`` passes;
+    InvalidRequest for a page nesting too deep (page.TooDeep) or rendering to more than
+    ``max_lines`` lines (checked before the markup is read line by line: that is the costly part).
     """
     if not html.strip():
         return "", None
@@ -107,6 +111,9 @@ def read_html(html: str, deadline: Deadline | None = None, readability: bool = T
     check(deadline, "html rendering")
     if not page.starts:
         return "", None
+    if max_lines is not None and len(page.starts) > max_lines:
+        raise InvalidRequest(f"the page's text has more than {max_lines} segments (non-blank lines and table "
+                             f"cells); the limit is {max_lines}: send a smaller document")
     evidence = line_evidence(page)
     check(deadline, "html rendering")
     picked = readability_pick(page, html.count("<"), deadline) if readability else [False] * len(page.starts)

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from winnow import html as html_module
+from winnow.errors import InvalidRequest
 from winnow.html import html_to_text, read_html
 
 PROSE = "Sentences of the article body that are long enough to be the main content of the page. " * 4
@@ -108,3 +109,14 @@ def test_html_known_text_survives_exactly() -> None:
     assert html_to_text("<?xml version='1.0' encoding='utf-8'?><html><body><p>hi there</p></body></html>") \
         == "hi there"
     assert html_to_text("<div>" * 2_000 + "deep" + "</div>" * 2_000) == "deep"
+
+
+def test_a_page_of_too_many_lines_is_refused_before_its_markup_is_read(monkeypatch) -> None:
+    read = []
+    monkeypatch.setattr(html_module, "line_evidence", lambda page: read.append(1) or [None] * len(page.starts))
+    page = "<body>" + "<p>a</p>" * 50 + "</body>"
+    with pytest.raises(InvalidRequest, match="more than 40 segments"):
+        read_html(page, max_lines=40)
+    assert not read
+    text, hints = read_html(page, max_lines=50)
+    assert len(hints.starts) == 50 and read == [1]
