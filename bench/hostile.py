@@ -105,10 +105,14 @@ class Probes:
     failures: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def connect(self, count: int = 4, tries: int = 24) -> None:
-        """Open probe connections until every worker holds one (or ``tries`` are spent)."""
+    def connect(self, count: int = 4, tries: int = 96) -> None:
+        """Open probe connections until every worker holds one (or ``tries`` are spent). A worker still
+        busy with the previous input (a garbage-collector pass over a big page's tree) accepts late:
+        between tries the others are given a moment, so the busy one gets its turn."""
         workers = set(workers_of(self.master)) if self.master else set()
-        for _ in range(tries):
+        for attempt in range(tries):
+            if attempt >= count:
+                time.sleep(0.02)
             conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
             conn.request("GET", "/healthz")  # answered: the worker has accepted the connection
             conn.getresponse().read()
