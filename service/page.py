@@ -123,41 +123,36 @@ def render_page(html: str, deadline: Deadline | None = None) -> Page:
 
     def emit(text: str) -> None:
         nonlocal at, pending, line_open, line_el, line_depth, line_chars, line_link, last, chars
-        for part in (_SPACES.sub(" ", text),):
-            if not line_open:
-                part = part.lstrip()
-                if not part:
-                    continue
-                if out:
-                    out.append("\n" * (pending or 1))
-                    at += pending or 1
-                pending = 0
-                starts.append(at)
-                line_open, line_el, line_depth, line_chars, line_link = True, stack[-1], len(stack), 0, 0
-                last = ""
-            elif not part.strip():
-                if last and last != " ":
-                    out.append(" ")
-                    at += 1
-                    last = " "
-                continue
-            else:
-                if pending:  # a break owed inside a line cannot happen: pending closes lines
-                    pending = 0
-                if last and last != " " and part[0] != " " and part[0] not in _NO_SPACE_BEFORE \
-                        and last not in _NO_SPACE_AFTER:
-                    out.append(" ")
-                    at += 1
-            if line_open and last == " " and part.startswith(" "):
-                part = part[1:]
-            out.append(part)
-            at += len(part)
-            n = len(part)
-            line_chars += n
-            chars += n
-            if links:
-                line_link += n
-            last = part[-1] if part else last
+        part = _SPACES.sub(" ", text)
+        if not line_open:
+            part = part.lstrip()
+            if not part:
+                return
+            if out:
+                out.append("\n" * (pending or 1))
+                at += pending or 1
+            pending = 0
+            starts.append(at)
+            line_open, line_el, line_depth, line_chars, line_link = True, stack[-1], len(stack), 0, 0
+        elif not part.strip():  # white space between two elements' texts: one space at most
+            if last != " ":
+                out.append(" ")
+                at += 1
+                last = " "
+            return
+        elif last == " ":
+            part = part.lstrip(" ")
+        elif part[0] != " " and part[0] not in _NO_SPACE_BEFORE and last not in _NO_SPACE_AFTER:
+            out.append(" ")  # two elements' texts meet: html-text puts a space between them
+            at += 1
+        out.append(part)
+        n = len(part)
+        at += n
+        line_chars += n
+        chars += n
+        if links:
+            line_link += n
+        last = part[-1]
 
     def brk(n: int) -> None:
         nonlocal pending
