@@ -176,7 +176,8 @@ class Cleaner:
 
         ``keep``: labels kept in the clean text (default content and title, ``winnow.LABELS``);
         ``offsets``: ``codepoint``, ``utf16`` or ``utf8``; ``spans``: False leaves them out;
-        ``extracted``: the text is a page's main content already (default: True for HTML).
+        ``extracted``: the text is a page's main content already, so only the rules remove (default
+        False: every line is judged by its page, for HTML the whole page's rendering).
         Raises ``InvalidRequest`` for bad input."""
         body: dict[str, Any] = {}
         if text is not None:

@@ -23,7 +23,6 @@ bench/hostile.py at 1 MB: at most 1 s per MB for each.
 from __future__ import annotations
 
 import ast
-import gc
 import importlib
 import importlib.util
 import itertools
@@ -32,7 +31,6 @@ import random
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -41,6 +39,7 @@ import re2
 
 import winnow
 from bench.hostile import hostile_inputs
+from tests.conftest import cpu_time
 from winnow.answer import CleanRequest, build_answer
 from winnow.config import Settings
 from winnow.document import KEPT_LABELS_DEFAULT, Segment
@@ -240,21 +239,6 @@ def adversarial(pattern, n: int) -> Iterator[tuple[str, str]]:
     yield "a long word", "w" * n
 
 
-def _timed(fn: Callable[[], object], repeat: int = 1) -> float:
-    """Best CPU time of this thread (other processes on a shared machine do not count), the garbage
-    collector off (its passes cost what the session holds, not what the pattern does)."""
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            started = time.thread_time()
-            fn()
-            best = min(best, time.thread_time() - started)
-    finally:
-        gc.enable()
-    return best
-
-
 def _scan(pattern, text: str) -> Callable[[], object]:
     def run() -> int:
         count = 0
@@ -351,7 +335,7 @@ def test_linear_patterns_sentences_and_the_segment_count_are_exact() -> None:
 
 def _screen(pattern) -> list[tuple[float, str]]:
     """(seconds, input name) of every adversarial input at the screening size, slowest first."""
-    return sorted(((_timed(_scan(pattern, text)), what) for what, text in adversarial(pattern, SCREEN)),
+    return sorted(((cpu_time(_scan(pattern, text)), what) for what, text in adversarial(pattern, SCREEN)),
                   reverse=True)
 
 
@@ -364,11 +348,11 @@ def test_linear_patterns_each_pattern_is_linear_on_adversarial_input(name: str) 
     worst: tuple[float, str] = (0.0, "")
     small, grown, full = (dict(adversarial(pattern, n)) for n in (SCREEN, 4 * SCREEN, SIZE))
     for _, what in screened[:3]:
-        t_small = _timed(_scan(pattern, small[what]), repeat=3)
-        t_grown = _timed(_scan(pattern, grown[what]), repeat=2)
+        t_small = cpu_time(_scan(pattern, small[what]), repeat=3)
+        t_grown = cpu_time(_scan(pattern, grown[what]), repeat=2)
         assert t_grown < 10 * t_small + 0.005, \
             f"{name} grows faster than linearly on {what}: {t_small:.4f} s at 4 K, {t_grown:.4f} s at 16 K"
-        seconds = _timed(_scan(pattern, full[what]))
+        seconds = cpu_time(_scan(pattern, full[what]))
         worst = max(worst, (seconds, what))
         assert seconds < PATTERN_LIMIT_S, f"{name} on {what}: {seconds:.3f} s for {SIZE} characters"
     SLOWEST[name] = worst
@@ -442,7 +426,7 @@ def test_linear_patterns_the_engine_takes_at_most_a_second_per_mb(engine) -> Non
     timings = []
     for name, (kind, document) in engine_inputs(engine.rules).items():
         answered: list[str] = []
-        seconds = _timed(request(kind, document, answered))
+        seconds = cpu_time(request(kind, document, answered))
         outcome = answered[0]
         limit = ENGINE_LIMIT_S * max(len(document) / SIZE, 1.0)
         if seconds > limit:
@@ -456,5 +440,5 @@ def test_linear_patterns_the_engine_takes_at_most_a_second_per_mb(engine) -> Non
             if seconds > limit]
     assert not slow, f"over the limit: {slow}"
     for seconds, _, _, _, name, kind, document in sorted(timings, key=lambda t: -t[0])[:3]:
-        quarter = _timed(request(kind, document[:len(document) // 4], []), repeat=2)
+        quarter = cpu_time(request(kind, document[:len(document) // 4], []), repeat=2)
         assert seconds < 6 * quarter + 0.05, f"{name}: {quarter:.3f} s at a quarter of the size, {seconds:.3f} s whole"

@@ -12,14 +12,13 @@ fixed sets and nothing is compiled from a request.
 
 from __future__ import annotations
 
-import gc
 import re
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import re2
 
+from tests.conftest import cpu_time
 from winnow.document import LABELS, Span
 from winnow.offsets import UNITS
 from winnow.render import render
@@ -67,22 +66,6 @@ def adversarial(rule, size: int = SIZE) -> Iterator[tuple[str, str]]:
         yield f"run of {opener!r}", opener * (size // len(opener))
 
 
-def _timed(fn: Callable[[], object], repeat: int = 1) -> float:
-    """Best CPU time of this thread: other processes on a shared machine do not count, nor does
-    the garbage collector, whose full passes cost what the whole test session holds (a run of the
-    suite once took twice the usual time on the larger input), not what the pattern does."""
-    best = float("inf")
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            started = time.thread_time()
-            fn()
-            best = min(best, time.thread_time() - started)
-    finally:
-        gc.enable()
-    return best
-
-
 def _options() -> re2.Options:
     opts = re2.Options()
     opts.case_sensitive = False
@@ -119,19 +102,19 @@ def test_backtracking_every_rule_is_linear_on_adversarial_input(ruleset: RuleSet
         return lambda: (pattern.search(text), sum(1 for _ in pattern.finditer(text)))
 
     # the baseline: the slowest rule on ordinary prose of the same size, best of 3
-    baseline = max(_timed(scan(r.id, benign), repeat=3) for r in ruleset.rules)
+    baseline = max(cpu_time(scan(r.id, benign), repeat=3) for r in ruleset.rules)
     limit = 100 * baseline + 0.05
     timings: list[tuple[float, str, str, str]] = []
     for rule in ruleset.rules:
         for name, text in adversarial(rule):
-            timings.append((_timed(scan(rule.id, text)), rule.id, name, text))
+            timings.append((cpu_time(scan(rule.id, text)), rule.id, name, text))
     SLOWEST.extend((t, rid, name) for t, rid, name, _ in timings)
     too_slow = [(rid, name, round(t, 4)) for t, rid, name, _ in timings if t > limit]
     assert not too_slow, f"over {limit:.3f} s (baseline {baseline:.4f} s): {too_slow[:10]}"
     # growth: the slowest inputs again at 4x the size (best of 2); linear time grows ~4x
     for _, rule_id, name, text in sorted(timings, reverse=True)[:5]:
-        small = _timed(scan(rule_id, text), repeat=2)
-        large = _timed(scan(rule_id, text * 4), repeat=2)
+        small = cpu_time(scan(rule_id, text), repeat=2)
+        large = cpu_time(scan(rule_id, text * 4), repeat=2)
         assert large < 10 * small + 0.02, (rule_id, name, small, large)
 
 
@@ -140,16 +123,16 @@ def test_backtracking_combined_rule_sets_are_linear(ruleset: RuleSet, seed_text:
     def scan(text: str) -> Callable[[], object]:
         return lambda: (ruleset.line_hits(text), ruleset.inline_hits(text))
 
-    baseline = _timed(scan(_benign(SIZE, seed_text)), repeat=3)
+    baseline = cpu_time(scan(_benign(SIZE, seed_text)), repeat=3)
     limit = 100 * baseline + 0.05
     inputs = {name: text for rule in ruleset.rules for name, text in adversarial(rule)}
-    timings = sorted(((_timed(scan(text)), name, text) for name, text in inputs.items()), reverse=True)
+    timings = sorted(((cpu_time(scan(text)), name, text) for name, text in inputs.items()), reverse=True)
     SLOWEST.extend((t, "(all rules)", name) for t, name, _ in timings[:3])
     too_slow = [(name, round(t, 4)) for t, name, _ in timings if t > limit]
     assert not too_slow, f"over {limit:.3f} s (baseline {baseline:.4f} s): {too_slow[:10]}"
     for _, name, text in timings[:3]:
-        small = _timed(scan(text), repeat=2)
-        large = _timed(scan(text * 4), repeat=2)
+        small = cpu_time(scan(text), repeat=2)
+        large = cpu_time(scan(text * 4), repeat=2)
         assert large < 10 * small + 0.02, (name, small, large)
 
 
@@ -173,8 +156,8 @@ ENGINE_INPUTS: dict[str, Callable[[int], str]] = {
 def test_backtracking_engine_grows_linearly(engine, name: str) -> None:
     """4x the input, ~4x the time (quadratic would be ~16x): the whole pipeline, as the API runs it."""
     small, large = ENGINE_INPUTS[name](20_000), ENGINE_INPUTS[name](80_000)
-    t_small = _timed(lambda: engine.clean(small), repeat=3)
-    t_large = _timed(lambda: engine.clean(large), repeat=2)
+    t_small = cpu_time(lambda: engine.clean(small), repeat=3)
+    t_large = cpu_time(lambda: engine.clean(large), repeat=2)
     assert t_large < 10 * t_small + 0.05, f"{name}: {t_small:.3f} s at 20 K, {t_large:.3f} s at 80 K"
 
 
@@ -192,7 +175,7 @@ BLANK_RUNS: dict[str, Callable[[str], object]] = {
 def test_backtracking_engine_blank_runs(name: str) -> None:
     run = BLANK_RUNS[name]
     small, large = "a" + " " * 2_000 + "b", "a" + " " * 8_000 + "b"
-    t_small, t_large = _timed(lambda: run(small), repeat=3), _timed(lambda: run(large), repeat=1)
+    t_small, t_large = cpu_time(lambda: run(small), repeat=3), cpu_time(lambda: run(large), repeat=1)
     assert t_large < 10 * t_small + 0.05, f"{name}: {t_small:.3f} s at 2 K, {t_large:.3f} s at 8 K"
 
 
