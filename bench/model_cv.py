@@ -4,6 +4,7 @@
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
         [--folds 5] [--seed 0 1 2] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
         [--min-leaf 40] [--policy key=value ...] [--min-segments 16] [--dump spans.jsonl] [--cache DIR]
+        [--balance 0 0.5 ...]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -111,8 +112,8 @@ def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> 
 
 
 def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, thresholds, params, stop, dump):
-    """One cross-validation: folds drawn with ``seed``; per (corpus, view) the pages' precisions and
-    recalls, and each page's (worst of P and R, P, R, id)."""
+    """One cross-validation: folds drawn with ``seed``; per (corpus, view), and (corpus/page type,
+    view) for WCXB, the pages' precisions and recalls, and each page's (worst of P and R, P, R, id)."""
     folds = fold_of(examples, args.folds, seed)
     models = _fold_models(args, seed, data, examples, folds, params)
     page_fold = {ex.page: f for ex, f in zip(examples, folds, strict=True)}
@@ -130,11 +131,14 @@ def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, t
                     dump.write(json.dumps({"seed": seed, "corpus": corpus, "id": rec["id"], "view": view, "p": p,
                                            "r": r, "spans": [list(s) for s in result.spans]}) + "\n")
                 worst.setdefault((corpus, view), []).append((min(p or 0, r or 0), p, r, rec["id"]))
-                ps, rs = scores.setdefault((corpus, view), ([], []))
-                if p is not None:
-                    ps.append(p)
-                if r is not None:
-                    rs.append(r)
+                # the corpus, and for WCXB its page type as well
+                kind = [(f"{corpus}/{rec['page_type']}", view)] if rec.get("page_type") else []
+                for key in [(corpus, view), *kind]:
+                    ps, rs = scores.setdefault(key, ([], []))
+                    if p is not None:
+                        ps.append(p)
+                    if r is not None:
+                        rs.append(r)
         _log(f"  seed {seed}: fold {k + 1}/{args.folds} evaluated")
     return scores, worst
 
@@ -156,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
     ap.add_argument("--threshold", type=float, help="probability from which the model keeps a segment")
     ap.add_argument("--dump", type=Path, help="write each page's out-of-fold spans and scores here (JSON lines)")
+    ap.add_argument("--balance", type=float, nargs="+", default=[0.0],
+                    help="page-type balance powers to compare (train.type_balance; 0: every page alike); "
+                         "the pages are measured once for all")
     ap.add_argument("--cache", type=Path, help="keep the fold models here and reuse them when their inputs match")
     args = ap.parse_args(argv)
 
@@ -181,27 +188,30 @@ def main(argv: list[str] | None = None) -> int:
         records += recs
         examples += build_examples(base, stop, recs, silver=False)  # the content stages only
         corpus_of += [path.name] * len(recs)
-    data = prepare(examples)
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
-    per_seed = []
-    for seed in args.seed:
-        t0 = time.perf_counter()
-        scores, worst = _cross_validate(args, seed, data, examples, records, corpus_of, base, thresholds, params,
-                                        stop, dump)
-        _log(f"seed {seed}: fitted and evaluated in {time.perf_counter() - t0:.0f} s")
-        per_seed.append(scores)
-        print(f"seed {seed} (folds by page)")
-        for (corpus, view), (ps, rs) in sorted(scores.items()):
-            f1, p, r = _f1(ps, rs)
-            print(f"{corpus:24s} {view:9s} F1 {f1:.3f}  P {p:.3f}  R {r:.3f}  ({len(rs)} pages)")
-            for low in sorted(worst[corpus, view], key=lambda w: w[0])[: args.worst]:
-                print(f"    worst: P {low[1]} R {low[2]} {low[3]}")
+    for balance in args.balance:
+        data = prepare(examples, balance)
+        per_seed = []
+        for seed in args.seed:
+            t0 = time.perf_counter()
+            scores, worst = _cross_validate(args, seed, data, examples, records, corpus_of, base, thresholds, params,
+                                            stop, dump)
+            _log(f"balance {balance}, seed {seed}: fitted and evaluated in {time.perf_counter() - t0:.0f} s")
+            per_seed.append(scores)
+            print(f"balance {balance}, seed {seed} (folds by page)")
+            for (corpus, view), (ps, rs) in sorted(scores.items()):
+                f1, p, r = _f1(ps, rs)
+                print(f"{corpus:24s} {view:9s} F1 {f1:.3f}  P {p:.3f}  R {r:.3f}  ({len(rs)} pages)")
+                for low in sorted(worst.get((corpus, view), []), key=lambda w: w[0])[: args.worst]:
+                    print(f"    worst: P {low[1]} R {low[2]} {low[3]}")
+        cells = {key: statistics.mean(_f1(*scores[key])[0] for scores in per_seed) for key in per_seed[0]}
+        corpora = {key: f1 for key, f1 in cells.items() if "/" not in key[0]}
+        print(f"balance {balance}, mean over seeds {' '.join(map(str, args.seed))}: "
+              + "  ".join(f"{corpus.replace('.jsonl.gz', '')} {view} {f1:.3f}"
+                          for (corpus, view), f1 in sorted(cells.items()))
+              + f"  | mean of the corpora's cells {statistics.mean(corpora.values()):.4f}", flush=True)
     if dump:
         dump.close()
-    cells = {key: statistics.mean(_f1(*scores[key])[0] for scores in per_seed) for key in per_seed[0]}
-    print(f"mean over seeds {' '.join(map(str, args.seed))}: "
-          + "  ".join(f"{corpus.split('.')[0]} {view} {f1:.3f}" for (corpus, view), f1 in sorted(cells.items()))
-          + f"  | mean of all {statistics.mean(cells.values()):.4f}")
     return 0
 
 

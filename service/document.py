@@ -89,14 +89,17 @@ class PageHints:
     ``starts``/``ends`` are the non-empty lines of the rendered text; ``picked`` whether
     readability-lxml's pick (the page's densest block of prose) holds the line; ``evidence`` the
     category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None;
-    ``link_share`` the share of its characters inside ``<a>``.
-    Raw text input has no hints."""
+    ``link_share`` the share of its characters inside ``<a>``; ``structured`` the share of its
+    word 4-grams the page's JSON-LD calls its main text. Raw text input has no hints."""
 
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     picked: tuple[bool, ...]
     evidence: tuple[tuple[str, str] | None, ...]
     link_share: tuple[float, ...] = ()  # the share of each line's characters inside links
+    # the share of each line's word 4-grams that the page's JSON-LD holds as its main text
+    # (structured.py: evidence only, never text)
+    structured: tuple[float, ...] = ()
 
     def line_of(self, offset: int) -> int:
         """The line holding ``offset``, or -1."""

@@ -32,6 +32,7 @@ from .errors import InvalidRequest
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
 from .page import Page, render_page
+from .structured import line_shares, shingles, structured_text
 
 log = logging.getLogger("winnow")
 # readability-lxml keeps module-global lxml state (its parser, its cleaner); lxml objects must
@@ -142,10 +143,11 @@ def read_html(html: str, deadline: Deadline | None = None, readability: bool = T
         raise InvalidRequest(f"the page's text has more than {max_lines} segments (non-blank lines and table "
                              f"cells); the limit is {max_lines}: send a smaller document")
     evidence = line_evidence(page)
+    structured = line_shares(page.text, page.starts, page.ends, shingles(structured_text(page.root)))
     check(deadline, "html rendering")
     picked = readability_pick(page, html.count("<"), deadline) if readability else [False] * len(page.starts)
     return page.text, PageHints(tuple(page.starts), tuple(page.ends), tuple(picked), tuple(evidence),
-                                tuple(page.link_share))
+                                tuple(page.link_share), tuple(structured))
 
 
 def html_to_text(html: str, deadline: Deadline | None = None) -> str:

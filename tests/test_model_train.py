@@ -159,3 +159,27 @@ def test_every_page_weighs_the_same_in_training(corpus, rules_engine, stop_hashe
         assert weight.sum() == pytest.approx(PAGE_WEIGHT)
         longest, shortest = np.argmax(ex.feats.dense[:, 1]), np.argmin(ex.feats.dense[:, 1])
         assert weight[longest] > weight[shortest]
+
+
+def test_page_types_can_be_balanced(corpus, rules_engine, stop_hashes):
+    """With a balance power, a page of a rare type weighs more than a page of a common one; power 1
+    gives each type the same total weight, power 0 leaves every page alike."""
+    from winnow.model.train import PAGE_WEIGHT, build_examples, prepare, read_records, type_balance
+
+    records = read_records(corpus)[:8]
+    for rec in records[:2]:
+        rec["page_type"] = "product"  # 2 product pages beside 6 articles
+    examples = build_examples(rules_engine, stop_hashes, records)
+    assert {ex.page_type for ex in examples} == {"product", "article"}
+    assert type_balance(examples, 0.0) == [1.0] * len(examples)
+
+    def total(data, kind):
+        return sum(data.weight[data.bounds[i]:data.bounds[i + 1]].sum()
+                   for i, ex in enumerate(examples) if ex.page_type == kind)
+
+    views_per_page = len(examples) / 8
+    alike, balanced, halfway = prepare(examples), prepare(examples, 1.0), prepare(examples, 0.5)
+    assert total(alike, "product") == pytest.approx(2 * views_per_page * PAGE_WEIGHT)
+    assert total(balanced, "product") == pytest.approx(total(balanced, "article"))
+    assert total(alike, "product") < total(halfway, "product") < total(balanced, "product")
+    assert np.array_equal(alike.y, balanced.y)

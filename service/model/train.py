@@ -62,6 +62,8 @@ class Example:
     # the chaff label of each segment (an index into CHAFF_LABELS), -1 where it is content or
     # where no evidence names it (silver labels from the page's DOM, model/silver.py)
     categories: np.ndarray | None = None
+    # the page's kind (WCXB's page_type; pages of the article corpora are articles)
+    page_type: str = "article"
 
 
 def read_records(path: Path, split: str = "train") -> list[dict]:
@@ -102,7 +104,7 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
             categories = None
             if silver and k < kinds and rec.get("html"):
                 categories = category_targets(labels, silver_labels(rec["html"], text, starts, ends))
-            examples.append(Example(rec["id"], feats, rules, labels, categories))
+            examples.append(Example(rec["id"], feats, rules, labels, categories, rec.get("page_type") or "article"))
         if progress:
             progress(n, len(records))
     return examples
@@ -167,15 +169,28 @@ class Prepared:
         return h.hexdigest()
 
 
-def prepare(examples: list[Example]) -> Prepared:
+def type_balance(examples: list[Example], power: float) -> list[float]:
+    """Each example's weight factor so that rarer page types weigh more: ``(pages per type on
+    average / pages of its type) ** power``. Power 0 weighs every page alike (articles, most of
+    the pages, then decide most of the fit); power 1 gives every page type the same total weight."""
+    pages: dict[str, set[str]] = {}
+    for ex in examples:
+        pages.setdefault(ex.page_type, set()).add(ex.page)
+    mean = sum(len(v) for v in pages.values()) / max(len(pages), 1)
+    return [(mean / len(pages[ex.page_type])) ** power for ex in examples]
+
+
+def prepare(examples: list[Example], balance: float = 0.0) -> Prepared:
+    """The training matrix; ``balance``: the power of ``type_balance`` (0: every page alike)."""
     if not examples:
         raise ValueError("no training examples")
     dense = np.vstack([ex.feats.dense for ex in examples])
     dense_mean, dense_scale = dense.mean(axis=0), dense.std(axis=0) + 1e-9
+    factors = type_balance(examples, balance) if balance else [1.0] * len(examples)
     return Prepared(
         x=_first_stage_matrix(examples, dense_mean, dense_scale),
         y=np.concatenate([ex.labels for ex in examples]),
-        weight=np.concatenate([_sample_weight(ex) for ex in examples]),
+        weight=np.concatenate([_sample_weight(ex) * f for ex, f in zip(examples, factors, strict=True)]),
         bounds=np.cumsum([0] + [len(ex.labels) for ex in examples]),
         dense_mean=dense_mean, dense_scale=dense_scale,
     )

@@ -1,0 +1,96 @@
+"""What a page's structured data (schema.org JSON-LD) says its main text is: evidence, never text.
+
+Product pages keep their description in JSON-LD (``Product.description``), news sites sometimes
+the whole story (``NewsArticle.articleBody``), forums their posts (``DiscussionForumPosting.text``,
+``Comment.text``). None of it is shown to a reader, so none of it enters the clean text: each
+line of the rendered page gets the share of its word 4-grams that the structured text also
+holds (``line_shares``), one feature among the markup's others (model/features.py,
+``dom_structured``). A line the page shows that the page's data calls its body is likely content.
+
+Bounded work: at most ``MAX_BLOCK_CHARS`` per block and ``MAX_TOTAL_CHARS`` per page are parsed
+(json, linear), the parsed value is walked with an explicit stack over at most ``MAX_NODES``
+values, and a block nested deeper than Python's json parser allows is skipped, like any block
+that is not valid JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+# the keys whose string values are a page's main text in schema.org's vocabulary
+TEXT_KEYS = frozenset({"articleBody", "description", "text", "reviewBody", "abstract", "answerExplanation"})
+MAX_BLOCK_CHARS = 1_000_000
+MAX_TOTAL_CHARS = 2_000_000
+MAX_NODES = 100_000
+SHINGLE = 4  # words per n-gram, as the judge's shingles
+_TAG = re.compile(r"<[^<>]{0,200}>")  # markup some sites leave inside JSON-LD strings
+_WORD = re.compile(r"\w+")
+
+
+def structured_text(root) -> list[str]:
+    """The main-text strings of the page's JSON-LD blocks (``root``: the parsed page, lxml)."""
+    if root is None:
+        return []
+    found: list[str] = []
+    total = 0
+    for script in root.iter("script"):
+        kind = (script.get("type") or "").strip().lower()
+        if kind != "application/ld+json":
+            continue
+        source = script.text or ""
+        if len(source) > MAX_BLOCK_CHARS or total + len(source) > MAX_TOTAL_CHARS:
+            continue
+        total += len(source)
+        try:
+            value = json.loads(source)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser recurses
+            continue
+        found += _texts(value)
+    return found
+
+
+def _texts(value) -> list[str]:
+    """The strings under ``TEXT_KEYS`` anywhere in ``value`` (explicit stack, ``MAX_NODES`` at most)."""
+    out: list[str] = []
+    stack = [value]
+    seen = 0
+    while stack and seen < MAX_NODES:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            for key, v in item.items():
+                if isinstance(v, str):
+                    if key in TEXT_KEYS:
+                        out.append(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    return out
+
+
+def shingles(texts: list[str]) -> set[tuple[str, ...]]:
+    """The word 4-grams (lower case, ``\\w+`` words) of the structured texts."""
+    out: set[tuple[str, ...]] = set()
+    for text in texts:
+        out.update(_grams(_WORD.findall(_TAG.sub(" ", html.unescape(text)).lower())))
+    return out
+
+
+def _grams(words: list[str]) -> list[tuple[str, ...]]:
+    """The runs of ``SHINGLE`` consecutive words (none for fewer words)."""
+    return list(zip(*(words[k:] for k in range(SHINGLE)), strict=False))  # the shortest slice ends it
+
+
+def line_shares(text: str, starts, ends, known: set[tuple[str, ...]]) -> list[float]:
+    """For each line ``text[starts[i]:ends[i]]``, the share of its word 4-grams in ``known``
+    (0 for a line of fewer than four words, and for every line when ``known`` is empty)."""
+    if not known:
+        return [0.0] * len(starts)
+    out = []
+    for s, e in zip(starts, ends, strict=True):
+        grams = _grams(_WORD.findall(text[s:e].lower()))
+        out.append(sum(g in known for g in grams) / len(grams) if grams else 0.0)
+    return out
