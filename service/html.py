@@ -31,7 +31,7 @@ from .document import PageHints
 from .errors import InvalidRequest
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
-from .page import Page, render_page
+from .page import Page, render_element, render_page
 from .structured import line_shares, shingles, structured_text
 
 log = logging.getLogger("winnow")
@@ -105,14 +105,19 @@ def readability_pick(page: Page, html_tags: int, deadline: Deadline | None) -> l
         return picked
     _acquire_readability(deadline)
     try:
-        summary = _Pick(page.root).summary(html_partial=True)
+        reader = _Pick(page.root)
+        reader.summary(html_partial=True)
+        # the pick as readability left it (the element its summary serialises): rendered as it
+        # stands, not serialised and parsed again
+        pick = render_element(reader.html, deadline)
+    except BudgetExceeded:
+        raise
     except Exception as exc:  # readability raises many kinds on odd pages: then there is no pick
         log.info("readability failed (%s): no pick", type(exc).__name__)
         return picked
     finally:
         _READABILITY_LOCK.release()
     check(deadline, "readability")
-    pick = render_page(summary, deadline)
     wanted = Counter(pick.text[s:e] for s, e in zip(pick.starts, pick.ends, strict=True))
     text = page.text
     for k, (s, e) in enumerate(zip(page.starts, page.ends, strict=True)):

@@ -91,6 +91,11 @@ def render_page(html: str, deadline: Deadline | None = None) -> Page:
     """Render ``html`` whole (see the module's docstring)."""
     root = parse(html)
     check(deadline, "html parsing")  # the parse itself cannot be interrupted (0.3 s for 8 MB of tags)
+    return render_element(root, deadline)
+
+
+def render_element(root, deadline: Deadline | None = None) -> Page:
+    """Render a parsed element and what it holds (its tail too), as ``render_page`` renders a page."""
     page = Page(root=root)
     if root is None:
         return page

@@ -141,3 +141,16 @@ def test_a_page_of_too_many_lines_is_refused_before_its_markup_is_read(monkeypat
     assert not read
     text, hints = read_html(page, max_lines=50)
     assert len(hints.starts) == 50 and read == [1]
+
+
+def test_a_budget_spent_while_the_pick_is_rendered_is_not_a_missing_pick(monkeypatch) -> None:
+    """readability's failures leave the page without a pick; the request's budget running out
+    while the pick is rendered ends the request, as anywhere else."""
+    from winnow.budget import BudgetExceeded
+
+    def spent(*args, **kwargs):
+        raise BudgetExceeded("html rendering", 1.0)
+
+    monkeypatch.setattr(html_module, "render_element", spent)
+    with pytest.raises(BudgetExceeded):
+        read_html(f"<body><p>{PROSE}</p><p>more</p></body>")
