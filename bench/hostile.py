@@ -90,7 +90,20 @@ def budget_inputs() -> list[tuple[str, str, str]]:
         ("'we use cookies ' x 5 MB (rule hits)", "text", ("we use cookies " * 333_334)[:5_000_000]),
         ("5 MB of one-character lines", "text", "a\n" * 2_500_000),
         ("'a | ' x 5 MB (table cells)", "text", "a | " * 1_250_000),
+        ("JSON-LD x 7 MB (fourteen 0.5 MB blocks of distinct words), as HTML", "html", _json_ld_page(14)),
     ]
+
+
+def _json_ld_page(blocks: int) -> str:
+    """A page of ``blocks`` JSON-LD blocks, each an ``articleBody`` of distinct words just under
+    structured.MAX_BLOCK_CHARS (every word 4-gram new), and a paragraph of the first block's words:
+    the most structured text a page may make Winnow read."""
+    parts = []
+    for b in range(blocks):
+        words = " ".join(f"w{b}x{i}" for i in range(MB // 10))[:499_000]
+        parts.append('<script type="application/ld+json">{"articleBody": "' + words + '"}</script>')
+    first = " ".join(f"w0x{i}" for i in range(10_000))
+    return f"<html><head>{''.join(parts)}</head><body><p>{first}</p></body></html>"
 
 
 @dataclass

@@ -21,8 +21,8 @@ import re
 
 # the keys whose string values are a page's main text in schema.org's vocabulary
 TEXT_KEYS = frozenset({"articleBody", "description", "text", "reviewBody", "abstract", "answerExplanation"})
-MAX_BLOCK_CHARS = 1_000_000
-MAX_TOTAL_CHARS = 2_000_000
+MAX_BLOCK_CHARS = 500_000  # a long story's articleBody is ~50,000
+MAX_TOTAL_CHARS = 1_000_000
 MAX_NODES = 100_000
 SHINGLE = 4  # words per n-gram, as the judge's shingles
 _TAG = re.compile(r"<[^<>]{0,200}>")  # markup some sites leave inside JSON-LD strings
@@ -71,26 +71,27 @@ def _texts(value) -> list[str]:
     return out
 
 
-def shingles(texts: list[str]) -> set[tuple[str, ...]]:
-    """The word 4-grams (lower case, ``\\w+`` words) of the structured texts."""
-    out: set[tuple[str, ...]] = set()
+def shingles(texts: list[str]) -> set[int]:
+    """The word 4-grams (lower case, ``\\w+`` words) of the structured texts, as hashes (a set of
+    ints: a few MB for the most text a page may hold, where tuples of words took 46 MB)."""
+    out: set[int] = set()
     for text in texts:
-        out.update(_grams(_WORD.findall(_TAG.sub(" ", html.unescape(text)).lower())))
+        out.update(map(hash, _grams(_WORD.findall(_TAG.sub(" ", html.unescape(text)).lower()))))
     return out
 
 
-def _grams(words: list[str]) -> list[tuple[str, ...]]:
-    """The runs of ``SHINGLE`` consecutive words (none for fewer words)."""
-    return list(zip(*(words[k:] for k in range(SHINGLE)), strict=False))  # the shortest slice ends it
+def _grams(words: list[str]):
+    """The runs of ``SHINGLE`` consecutive words, lazily (none for fewer words)."""
+    return zip(*(words[k:] for k in range(SHINGLE)), strict=False)  # the shortest slice ends it
 
 
-def line_shares(text: str, starts, ends, known: set[tuple[str, ...]]) -> list[float]:
+def line_shares(text: str, starts, ends, known: set[int]) -> list[float]:
     """For each line ``text[starts[i]:ends[i]]``, the share of its word 4-grams in ``known``
     (0 for a line of fewer than four words, and for every line when ``known`` is empty)."""
     if not known:
         return [0.0] * len(starts)
     out = []
     for s, e in zip(starts, ends, strict=True):
-        grams = _grams(_WORD.findall(text[s:e].lower()))
+        grams = [hash(g) for g in _grams(_WORD.findall(text[s:e].lower()))]
         out.append(sum(g in known for g in grams) / len(grams) if grams else 0.0)
     return out

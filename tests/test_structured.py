@@ -38,8 +38,8 @@ def test_oversized_blocks_are_not_parsed(monkeypatch) -> None:
 
 def test_markup_and_entities_inside_strings_do_not_split_words() -> None:
     known = shingles(["A sturdy <b>cup</b> made of &amp; glass"])
-    assert ("a", "sturdy", "cup", "made") in known and ("made", "of", "glass", "") not in known
-    assert ("cup", "made", "of", "glass") in known
+    assert hash(("a", "sturdy", "cup", "made")) in known and hash(("made", "of", "glass", "")) not in known
+    assert hash(("cup", "made", "of", "glass")) in known
 
 
 def test_line_shares_count_four_grams() -> None:
