@@ -8,7 +8,9 @@ removed from the page and why. The markup is evidence, not a pre-filter:
   share bar's class...: model/silver.py's mapping), which names the line if it is removed, and
   which the segment model reads (model/features.py: named chaff, named comments);
 - readability-lxml's pick, the page's densest block of prose, marks the lines it holds, and the
-  share of each line inside links is measured: the segment model reads both too.
+  share of each line inside links is measured: the segment model reads both too;
+- the page's JSON-LD main text (structured.py) gives each line the share of its word 4-grams
+  found there, another feature; nothing from it enters the text.
 
 The service never fetches anything a page refers to. readability-lxml runs on the tree already
 parsed (no second parse), cannot be interrupted, and is skipped on pages with more than

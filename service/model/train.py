@@ -186,7 +186,7 @@ def prepare(examples: list[Example], balance: float = 0.0) -> Prepared:
         raise ValueError("no training examples")
     dense = np.vstack([ex.feats.dense for ex in examples])
     dense_mean, dense_scale = dense.mean(axis=0), dense.std(axis=0) + 1e-9
-    factors = type_balance(examples, balance) if balance else [1.0] * len(examples)
+    factors = type_balance(examples, balance)
     return Prepared(
         x=_first_stage_matrix(examples, dense_mean, dense_scale),
         y=np.concatenate([ex.labels for ex in examples]),
