@@ -78,21 +78,24 @@ class TreeEnsemble:
         trees, internal = self.features.shape
         if n == 0:
             return np.zeros(0)
-        columns = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T).ravel()  # feature-major: one flat gather
+        cells = np.ascontiguousarray(x, dtype=np.float64).ravel()  # row-major: cell (row, f) at row * width + f
         features, thresholds, leaves = self._flat
-        index = np.int64 if columns.size >= 1 << 31 else np.int32  # half the memory traffic of int64
-        features = features.astype(index) * index(n)
-        tree_offset = (np.arange(trees, dtype=index) * index(internal))[None, :]
-        row = np.arange(n, dtype=index)[:, None]
-        node = np.zeros((n, trees), dtype=index)
-        at = np.broadcast_to(tree_offset, (n, trees)).copy()
-        for _ in range(self.depth):  # in place: each level is three gathers and a compare
-            node *= 2
-            node += 1
-            node += np.take(columns, np.take(features, at) + row) > np.take(thresholds, at)
-            np.add(node, tree_offset, out=at)
-        leaf = node - internal + (np.arange(trees) * (internal + 1))[None, :]
-        return np.take(leaves, leaf).sum(axis=1) + self.base
+        index = np.int64 if cells.size >= 1 << 31 or trees * (internal + 1) >= 1 << 30 else np.int32
+        row = (np.arange(n, dtype=index) * index(x.shape[1]))[:, None]
+        features = features.astype(index, copy=False)
+        # ``at`` is the node's place in the flat arrays, t * internal + h; its child's place is
+        # 2 * at + (1 - t * internal) + (went right): two in-place steps a level, no per-tree offset
+        step = (1 - np.arange(trees, dtype=index) * index(internal))[None, :]
+        at = np.broadcast_to((np.arange(trees, dtype=index) * index(internal))[None, :], (n, trees)).copy()
+        for _ in range(self.depth):  # each level: three gathers, a compare and three in-place steps
+            right = np.take(cells, np.take(features, at) + row) > np.take(thresholds, at)
+            at *= 2
+            at += step
+            at += right
+        # at = t * internal + h for a leaf h in [internal, 2 * internal]: its value sits at
+        # t * (internal + 1) + h - internal
+        at += (np.arange(trees, dtype=index) - index(internal))[None, :]
+        return np.take(leaves, at).sum(axis=1) + self.base
 
 
 def from_nodes(trees: list[dict[str, np.ndarray]], base: float) -> TreeEnsemble:
