@@ -2,7 +2,10 @@
 """In-process quality and speed of the engine on a corpus (JSONL records with views and gold).
 
     python bench/quality.py --corpus ../shared/corpus/scrapinghub.jsonl.gz --split train \
-        [--views text,markdown,wet] [--out DIR] [--worst 5]
+        [--views text,markdown,wet,html] [--keep content] [--out DIR] [--worst 5]
+
+Each page goes through the library's Cleaner (the service's request path: HTML is read as the
+service reads it), so "html" measures the HTML input.
 
 Tune on split "train" only. The shingle F1 here follows the ScrapingHub benchmark's definition
 so that tuning is quick; figures to report come from the independent judge (shared/eval) run
@@ -23,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from winnow.config import Settings  # noqa: E402
 from winnow.engine import Engine  # noqa: E402
+from winnow.library import Cleaner  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 
@@ -76,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--views", default="text,markdown,wet")
     ap.add_argument("--out", help="write predictions DIR/<view>.jsonl")
     ap.add_argument("--worst", type=int, default=0, help="print the N worst documents per view")
+    ap.add_argument("--keep", help="labels kept, comma-separated (the request's options.keep; default the service's)")
     args = ap.parse_args(argv)
 
-    engine = Engine.from_settings(Settings.from_env())
+    cleaner = Cleaner(max_text_chars=50_000_000)  # the service's request path, without its size limits
+    keep = args.keep.split(",") if args.keep else None
     records = load(args.corpus, args.split)
     print(f"{len(records)} records of split {args.split} from {args.corpus}", file=sys.stderr)
     for view in args.views.split(","):
@@ -86,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         preds = []
         for n, rec in enumerate(records, 1):
             text = rec["html"] if view == "html" else rec["views"][view]
+            page = {"html": text} if view == "html" else {"text": text}
             t0 = time.perf_counter()
-            out = engine.clean(text).text
+            out = cleaner.clean(**page, keep=keep, spans=False).text
             elapsed += time.perf_counter() - t0
             chars += len(text)
             p, r = doc_scores(rec["gold"], out)

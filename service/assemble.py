@@ -46,15 +46,12 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
             first = int(np.argmax(~leading))
             owner[leading] = owner[first]
 
-    keys = [(d.label, d.score, d.tagger, d.rule) for d in owners]
-    # merge neighbouring owners that say exactly the same thing
-    key_ids = {k: n for n, k in enumerate(dict.fromkeys(keys))}
-    canonical = np.array([key_ids[k] for k in keys], dtype=np.int64)[owner]
+    # merge neighbouring owners that say exactly the same thing (a Decision is its own key: a tuple)
+    key_ids = {d: n for n, d in enumerate(dict.fromkeys(owners))}
+    canonical = np.array([key_ids[d] for d in owners], dtype=np.int64)[owner]
     bounds = np.flatnonzero(canonical[1:] != canonical[:-1]) + 1
     starts = np.concatenate(([0], bounds)).tolist()
     ends = np.concatenate((bounds, [len(text)])).tolist()
     first_owner = owner[starts].tolist()
-    return tuple(
-        Span(s, e, owners[o].label, owners[o].score, owners[o].tagger, owners[o].rule)
-        for s, e, o in zip(starts, ends, first_owner, strict=True)
-    )
+    make = Span._make
+    return tuple(make((s, e, *owners[o])) for s, e, o in zip(starts, ends, first_owner, strict=True))

@@ -74,7 +74,7 @@ def code_table(points: list[int]) -> np.ndarray:
 
 def in_code_table(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Which code points are in ``table`` (astral ones never are)."""
-    return table[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+    return np.take(table, np.minimum(codes, 0xFFFF)) & (codes <= 0xFFFF)
 
 
 def codepoints(text: str) -> np.ndarray:

@@ -181,13 +181,15 @@ class StopWordHashes:
             bits += 1
         self.bits = bits
         self.keys, self.masks = tables
+        # each slot's key and mask side by side: a probe reads one cache line, not two
+        self._entries = tuple(np.stack((self.keys[t], self.masks[t]), axis=1) for t in (0, 1))
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
         """Language mask of each word hash (0 for a word on no list: an empty slot holds mask 0)."""
         out = np.zeros(len(hashes), dtype=np.uint64)
         for table in (0, 1):
-            slot = _slots(hashes, self.bits, table)
-            out |= np.where(self.keys[table][slot] == hashes, self.masks[table][slot], np.uint64(0))
+            entry = np.take(self._entries[table], _slots(hashes, self.bits, table), axis=0)
+            out |= np.where(entry[:, 0] == hashes, entry[:, 1], np.uint64(0))
         return out
 
 
@@ -226,9 +228,9 @@ def _best_language(masks: np.ndarray, languages: int) -> int:
     hit = masks[masks != 0]
     if not len(hit):
         return 0
-    distinct, count = np.unique(hit, return_counts=True)
-    bits = np.unpackbits(distinct.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")[:, :languages]
-    return 1 << int(np.argmax(count @ bits))
+    # every word's mask unpacked to one byte per language, summed per language (no sort)
+    bits = np.unpackbits(hit.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")[:, :languages]
+    return 1 << int(np.argmax(bits.sum(axis=0, dtype=np.int64)))
 
 
 def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray,
@@ -246,7 +248,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     inside = char_segment >= 0
     is_space = blank_at(codes)
     if codes.max(initial=0) < 0x10000:
-        word_char = _WORD_TABLE[codes]
+        word_char = np.take(_WORD_TABLE, codes)  # take: a third faster than indexing with the array
     else:  # astral code points (emoji, rare scripts): the regex decides
         word_char = codepoints(_NOT_WORD.sub("\0", text)) != 0
     word_char &= inside
@@ -317,7 +319,7 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     if image_at:
         np.add.at(image_count, char_segment[np.array(image_at)], 1)
     total = float(np.maximum(visible.sum(), 1))
-    dense = portable(np.column_stack((
+    columns = (
         np.log1p(visible),
         np.log1p(words),
         stopwords / safe_words,
@@ -344,8 +346,13 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
         letters[starts] & ~upper[starts],
         overlap_count / safe_words,
         (first >= 48) & (first <= 57),
-        *(np.zeros(n) for _ in range(DOM_COLUMNS.stop - DOM_COLUMNS.start)),  # dom_features fills them
-    )))
+    )
+    assert len(columns) == DOM_COLUMNS.start  # the markup's columns come last
+    # rows of a (features, segments) array, then its transpose: faster than np.column_stack
+    dense = np.zeros((len(DENSE_NAMES), n))  # the markup's rows stay 0: dom_features fills them
+    for row, values in enumerate(columns):
+        dense[row] = values
+    dense = np.ascontiguousarray(portable(dense).T)
 
     # hashed n-grams: words, word pairs inside a segment, and the first and last word of the segment
     same = w_seg[1:] == w_seg[:-1]

@@ -10,6 +10,8 @@ segment it removes by this proposal where no rule named it. On a page the model 
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from ..document import Document, Span
@@ -39,6 +41,5 @@ class CategoryTagger:
             labels[i] = "markup"
         probability = np.where(wordless, 1.0, probability)
         scores = np.round(probability, 4).tolist()
-        name, rule_of = self.name, self.rule_of
-        return [Span(seg.start, seg.end, label, p, name, rule_of[label])
-                for seg, label, p in zip(doc.segments, labels, scores, strict=True)]
+        starts, ends = (b.tolist() for b in doc.bounds[:2])
+        return list(map(Span, starts, ends, labels, scores, repeat(self.name), map(self.rule_of.__getitem__, labels)))

@@ -7,6 +7,8 @@ them (a menu next to a rule-labelled menu is likely menu too).
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from ..document import LABELS, Document, ModelReading, Span
@@ -20,6 +22,10 @@ def measure(doc: Document, rule_spans: list[Span], stop: StopWordHashes) -> tupl
     feats = featurize(doc.text, starts, ends, lines, stop)
     dom_features(feats.dense, starts, doc.page)
     return feats, rule_matrix(starts, ends, rule_spans, LABELS)
+
+
+_VERDICT = np.array(["boilerplate", "content"], dtype=object)  # indexed by "is content"
+_VERDICT_RULE = np.array(["model.bad", "model.good"], dtype=object)
 
 
 class ModelTagger:
@@ -46,12 +52,13 @@ class ModelTagger:
         return 1.0 / (1.0 + np.exp(-self.read(doc).logit))
 
     def spans(self, doc: Document, probability: np.ndarray) -> list[Span]:
-        good = (probability >= self.threshold).tolist()
+        good = probability >= self.threshold
         rounded = np.round(np.where(good, probability, 1.0 - probability), 4).tolist()
-        name = self.name
-        return [Span(seg.start, seg.end, "content", p, name, "model.good") if g else
-                Span(seg.start, seg.end, "boilerplate", p, name, "model.bad")
-                for seg, g, p in zip(doc.segments, good, rounded, strict=True)]
+        good = good.astype(np.intp)  # 1: content, an index into the verdict columns
+        starts, ends = (b.tolist() for b in doc.bounds[:2])
+        # whole columns, then one map: a span per segment without a Python branch per segment
+        return list(map(Span, starts, ends, _VERDICT[good].tolist(), rounded, repeat(self.name),
+                        _VERDICT_RULE[good].tolist()))
 
     def tag(self, doc: Document) -> list[Span]:
         return self.spans(doc, self.probabilities(doc))
