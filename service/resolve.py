@@ -133,8 +133,7 @@ def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[s
     return covered, first
 
 
-def _base(doc: Document, p: Proposals, policy: Policy) -> tuple[list[Decision], list[str]]:
-    index = {s.start: i for i, s in enumerate(doc.segments)}
+def _base(doc: Document, p: Proposals, policy: Policy, index: dict[int, int]) -> tuple[list[Decision], list[str]]:
     rules = _by_segment(p.rules, index)
     repeated = _by_segment(p.repetition, index)
     cover, first_residue = _residue_cover(doc, p.residue)
@@ -274,7 +273,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
         return Resolution([], [])
-    decisions, classes = _base(doc, p, policy)
+    index = {start: i for i, start in enumerate(doc.bounds[0].tolist())}  # segment of each start offset
+    decisions, classes = _base(doc, p, policy, index)
     _extend_blocks(doc, decisions, classes, p.block_openers, policy)
     lengths = (doc.bounds[1] - doc.bounds[0]).astype(np.float64)
     if p.context == "model":
@@ -316,7 +316,6 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
             decisions[i] = Decision("boilerplate", 0.6 if d.label == "content" else d.score, RESOLVER,
                                     "resolve.outside_main_block")
 
-    index = {s.start: i for i, s in enumerate(segments)}
     for span in p.title:
         i = index.get(span.start)
         # the headline the page shows (the <title> line's repeat) is the headline wherever it
@@ -328,7 +327,6 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     if p.categories or p.dom:
-        index = {s.start: i for i, s in enumerate(segments)}
         _name_chaff(decisions, classes, p.categories, {index[s.start]: s for s in p.dom})
     kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}
     starts = [s.start for s in segments]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .document import Segment
 from .text import BLANKS as _BLANK
-from .text import SENTENCE_BREAK, codepoints
+from .text import SENTENCE_BREAK, blank_at, codepoints
 
 # An inner pipe: blanks, one or more pipes, blanks, with text on both sides. A match starts only
 # where a run of blanks (or the pipes) starts and never gives back, so a long run of blanks with
@@ -48,16 +48,6 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, start + lead + len(stripped)
 
 
-def _line_numbers(text: str, starts: list[int]) -> list[int]:
-    """For each offset, the index of its line among the lines that hold any character (blank
-    lines of zero length do not count)."""
-    newlines = np.flatnonzero(codepoints(text) == 10)
-    line_start = np.concatenate(([0], newlines + 1))
-    line_end = np.concatenate((newlines, [len(text)]))
-    rank = np.cumsum(line_end > line_start) - 1
-    return rank[np.searchsorted(newlines, starts)].tolist()
-
-
 def _cells(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The cells of the line ``[start, end)``, which holds a pipe, trimmed, empty ones left out."""
     cursor = start
@@ -74,14 +64,35 @@ def _cells(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 
 def split_segments(text: str) -> list[Segment]:
-    """Segments in input order; whitespace-only lines yield none."""
-    bounds = [m.span() for m in _TRIMMED_LINE.finditer(text)]
-    if not bounds:
+    """Segments in input order; whitespace-only lines yield none.
+
+    Lines and their trimmed bounds come from whole-array steps over the code points (the first and
+    last solid character of each line, found by bisecting the solid characters' positions); only
+    a line that holds a pipe is cut into cells one by one."""
+    if not text:
         return []
-    line_numbers = _line_numbers(text, [start for start, _ in bounds])
+    codes = codepoints(text)
+    solid = np.flatnonzero(~blank_at(codes))
+    if not len(solid):
+        return []
+    newlines = np.flatnonzero(codes == 10)
+    line_start = np.concatenate(([0], newlines + 1))
+    line_end = np.concatenate((newlines, [len(text)]))
+    rank = np.cumsum(line_end > line_start) - 1  # a line's number among the lines that hold a character
+    first = np.searchsorted(solid, line_start)
+    last = np.searchsorted(solid, line_end) - 1
+    held = first <= last  # a solid character between the line's bounds
+    starts = solid[first[held]]
+    ends = solid[last[held]] + 1
+    numbers = rank[held]
+    pipes = np.flatnonzero(codes == 124)
+    if not len(pipes):
+        return list(map(Segment, starts.tolist(), ends.tolist(), numbers.tolist()))
+    piped = (np.searchsorted(pipes, ends) - np.searchsorted(pipes, starts)) > 0
     segments: list[Segment] = []
-    for (start, end), line_no in zip(bounds, line_numbers, strict=True):
-        if "|" not in text[start:end]:
+    for start, end, line_no, cells in zip(starts.tolist(), ends.tolist(), numbers.tolist(), piped.tolist(),
+                                          strict=True):
+        if not cells:
             segments.append(Segment(start, end, line_no))
         else:
             segments += [Segment(a, b, line_no) for a, b in _cells(text, start, end)]
