@@ -96,6 +96,21 @@ def test_category_targets_keep_only_named_chaff() -> None:
     assert targets.tolist() == [-1, CHAFF_LABELS.index("navigation"), -1, CHAFF_LABELS.index("social")]
 
 
+def test_markup_that_calls_the_gold_comments_names_post_metadata_not_a_comment_section() -> None:
+    # a forum: every post in a class="comment" box, the posts in the gold; the user names and
+    # "Reply" links in the same boxes are the posts' metadata (boilerplate by the guide)
+    labels = np.array([1, 0, 1, 0, 0])
+    silver = [("comments", "class:comment"), ("comments", "class:comment"), ("comments", "class:comment"),
+              ("comments", "class:comment"), ("comments", "id:disqus")]
+    targets = category_targets(labels, silver)
+    boilerplate, comments = CHAFF_LABELS.index("boilerplate"), CHAFF_LABELS.index("comments")
+    assert targets.tolist() == [-1, boilerplate, -1, boilerplate, comments]  # other evidence still names comments
+    # an article: one stray gold line in the comment box is not enough to call the box posts
+    labels = np.array([1, 0, 0])
+    targets = category_targets(labels, [("comments", "class:comment")] * 3)
+    assert targets.tolist() == [-1, comments, comments]
+
+
 def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
     decisions = [Decision("boilerplate", 0.9, "segment_model_v1", "model.bad"),
                  Decision("ad", 0.95, "phrases_v1", "ad.advertisement"),

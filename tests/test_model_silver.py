@@ -287,3 +287,37 @@ def test_corpus_silver_labels_cover_every_segment() -> None:
                     outside += 1
                     named += label != "boilerplate"
     assert named / outside > 0.6, f"{named}/{outside}"
+
+
+PROSE = " ".join(["The council met on Monday and the budget vote was put off until the spring."] * 8)
+
+
+def test_account_cart_and_search_controls_are_boilerplate_as_the_guide_files_them() -> None:
+    html = ('<header><nav><a href="/">Home</a><a href="/login">Sign in</a><a href="/cart">Cart (0)</a>'
+            '<a href="/s">Search</a><a href="/archive">Search the archive of old issues</a></nav>'
+            '<div><a href="/konto">Mein Konto</a></div><div><a href="/warenkorb">Warenkorb (2)</a></div></header>'
+            f'<main><p>{PROSE}</p></main>')  # the story: the header is not the page's wrapper
+    got = _labels(html, "Home\nSign in\nCart (0)\nSearch\nSearch the archive of old issues\nMein Konto\n"
+                        f"Warenkorb (2)\n{PROSE}")
+    assert got["Home"] == ("navigation", "tag:nav")
+    assert got["Sign in"] == ("boilerplate", "text:chrome+tag:nav")
+    assert got["Cart (0)"] == ("boilerplate", "text:chrome+tag:nav")
+    assert got["Search"] == ("boilerplate", "text:chrome+tag:nav")
+    assert got["Search the archive of old issues"] == ("navigation", "tag:nav")  # a menu item, not the control
+    assert got["Mein Konto"] == ("boilerplate", "text:chrome")  # a link line with no stronger evidence
+    assert got["Warenkorb (2)"] == ("boilerplate", "text:chrome")
+
+
+def test_subscription_links_are_paywall_and_linked_bylines_boilerplate_in_a_menu_too() -> None:
+    html = ('<nav><a href="/">Home</a><a href="/subscribe">Subscribe</a><a href="/abo">Jetzt abonnieren</a>'
+            '<a href="/support">Support us</a></nav><div><a href="/author/jane">By Jane Doe</a></div>'
+            '<div><a href="/news/by-the-river">By the river, a new bridge</a></div>'
+            f'<main><p>{PROSE}</p></main>')
+    got = _labels(html, "Home\nSubscribe\nJetzt abonnieren\nSupport us\nBy Jane Doe\nBy the river, a new bridge\n"
+                        f"{PROSE}")
+    assert got["Home"] == ("navigation", "tag:nav")
+    assert got["Subscribe"] == ("paywall", "text:subscribe+tag:nav")
+    assert got["Jetzt abonnieren"] == ("paywall", "text:subscribe+tag:nav")
+    assert got["Support us"] == ("paywall", "text:subscribe+tag:nav")
+    assert got["By Jane Doe"] == ("boilerplate", "text:byline")
+    assert got["By the river, a new bridge"] == ("navigation", "link-density")  # a headline, not a byline

@@ -2,7 +2,7 @@ from winnow.document import Document
 from winnow.segment import split_segments
 from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from winnow.taggers.repetition import RepetitionTagger
-from winnow.taggers.title import TitleTagger
+from winnow.taggers.title import HEADLINE_WINDOW, TitleTagger
 from winnow.taggers.unjudged import UnjudgedTagger
 
 STOP = StopWords({"english": frozenset("the a of and to in that it was for on said they would if before were".split()),
@@ -78,6 +78,18 @@ def test_title_the_headline_the_page_shows_below_its_menus_is_the_title() -> Non
     # a cell of its own: "Robotic lawn mowers | Kress" cut by the segmenter
     spans = tagger.tag(_doc("Robotic lawn mowers | Kress\nHome\nRobotic lawn mowers\n" + PROSE))
     assert [s.rule for s in spans] == ["title.page_title", "title.page_title", "title.headline"]
+
+
+def test_title_the_headline_below_a_long_mega_menu_is_found_within_the_window() -> None:
+    """A whole page's text may put its headline below hundreds of menu lines; the search for the
+    repeat reaches ``HEADLINE_WINDOW`` segments, not further."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    menu = [f"Department {k}" for k in range(HEADLINE_WINDOW - 10)]
+    text = "\n".join(["Council delays the budget vote - Example News", *menu, "Council delays the budget vote", PROSE])
+    assert [s.rule for s in tagger.tag(_doc(text))] == ["title.page_title", "title.headline"]
+    menu = [f"Department {k}" for k in range(HEADLINE_WINDOW + 10)]
+    text = "\n".join(["Council delays the budget vote - Example News", *menu, "Council delays the budget vote", PROSE])
+    assert [s.rule for s in tagger.tag(_doc(text))] == ["title.page_title"]  # too far: a line among many
 
 
 def test_title_a_repeat_needs_a_title_shaped_first_line() -> None:

@@ -23,9 +23,10 @@ Precedence (see docs/silver_labels.md):
    paywall, newsletter, comments, related, social, ad) 3; navigation, image, copyright, title 2;
    specific furniture (byline, date, search, cart) 1; generic containers (header, footer,
    aside, dialog, form, banner, contentinfo, complementary, sidebar, widget) 0;
-4. a navigation line that reads as a legal link ("Privacy policy") is ``boilerplate``;
+4. a short navigation line that reads as a legal link ("Privacy policy") or an account, cart or
+   search control ("Sign in", "Cart (0)") is ``boilerplate``, as the guide files them;
    with nothing above rank 0, a line mostly made of link text is ``navigation`` (``related``
-   when it is as long as a headline), unless it reads as a legal link (``boilerplate``);
+   when it is as long as a headline), unless it reads as one of those (``boilerplate``);
 5. otherwise ``boilerplate`` with the generic container's evidence, or ``none``.
 """
 
@@ -177,6 +178,31 @@ _LEGAL = re.compile(
     r"\b(?:privacy|terms?\b|cookie policy|imprint|impressum|datenschutz|agb|nutzungsbedingungen|disclaimer"
     r"|mentions légales|confidentialité|aviso legal|privacidad|informativa|note legali|polityka prywatności"
     r"|regulamin|accessibility|do not sell)\b", re.IGNORECASE)
+# account, cart and search controls (the guide's "shop chrome" and "search boxes", and "a plain Log in
+# or Register"): the whole line, give or take punctuation and a count ("Cart (0)"), in the eight
+# languages of the rule packs
+_CHROME = re.compile(
+    r"\A\W*(?:sign[ -]?in|sign[ -]?out|log[ -]?in|log[ -]?out|register|create (?:an )?account|(?:my |your )?account"
+    r"|(?:shopping )?(?:cart|basket|bag)|checkout|(?:my )?wish ?list|favou?rites|saved items|search"
+    r"|track (?:my |your )?orders?|my orders|store locator|find a store"
+    r"|anmelden|abmelden|einloggen|registrieren|(?:mein )?konto|warenkorb|merkliste|wunschliste|suchen?|kasse"
+    r"|connexion|se connecter|déconnexion|s'inscrire|inscription|mon compte|panier|recherche[rz]?"
+    r"|iniciar sesión|acceder|registrarse|regístrate|mi cuenta|carrito|cesta|buscar|búsqueda"
+    r"|accedi|registrati|il mio account|carrello|cerca"
+    r"|entrar|iniciar sessão|cadastre-se|minha conta|carrinho|sacola|pesquisar"
+    r"|zaloguj(?: się)?|zarejestruj(?: się)?|moje konto|koszyk|szukaj|wyszukaj"
+    r"|inloggen|registreren|mijn account|winkelwagen|winkelmand|verlanglijst|zoeken)"
+    r"(?:\W*\d+)?\W*\Z", re.IGNORECASE)
+# subscription offers and links ("paywall, in a menu too" by the guide): the whole line
+_SUBSCRIBE = re.compile(
+    r"\A\W*(?:subscribe(?: now| today| for \S+)?|subscriptions?|support us|donate(?: now)?|make a donation"
+    r"|become a (?:member|subscriber|supporter)|get (?:full |unlimited |digital )?access"
+    r"|(?:jetzt )?abonnieren|abo|abonnement|unterstützen|spenden|s'abonner|abonnez-vous|soutenez-nous|faire un don"
+    r"|suscr[ií]bete|suscribirse|suscripci[oó]n|ap[oó]yanos|donar|abbonati|abbonamento|sostienici|dona ora"
+    r"|assine(?: já)?|assinatura|assinar|apoie|subskrybuj|prenumerat[aąy]|prenumeruj|wesprzyj nas"
+    r"|abonneren|steun ons|doneer)\W*\Z", re.IGNORECASE)
+# a byline standing as a link: "By Jane Doe", "Von Max Muster", "Par Jean Dupont" (a name, capitalised)
+_BYLINE = re.compile(r"\A\W*(?i:by|von|par|por|di|door|przez)\s+[^\W\d_a-z][^\W\d_]*(?:[ .'-]+[^\W\d_]+){0,3}\W*\Z")
 # matched at a line's start only: \A keeps a search (or a fuzz test's finditer) from trying each position
 _COMMENT_COUNT = re.compile(
     r"\A\W*\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
@@ -184,6 +210,7 @@ _COMMENT_COUNT = re.compile(
 COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
 COPYRIGHT_WITHIN = 100
 LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
+CHROME_MAX_CHARS = 40  # "Create an account (0)": the control's name and a count, no more
 
 
 def _without(line: str, matches, replacement: str | None) -> str:
@@ -195,6 +222,24 @@ def _without(line: str, matches, replacement: str | None) -> str:
         at = m.end()
     out.append(line[at:])
     return "".join(out)
+
+
+def _furniture(line: str) -> tuple[str, str] | None:
+    """What a short menu or link line is when its words say more than its menu: a subscription
+    offer ("Subscribe", "Support us": ``paywall``, in a menu too), or furniture the guide files under
+    ``boilerplate``: a legal link ("Privacy policy"), an account, cart or search control ("Sign in",
+    "Cart (0)"), a byline ("By Jane Doe")."""
+    if _LEGAL.search(line):
+        return "boilerplate", "text:legal-link"
+    if len(line) > CHROME_MAX_CHARS:
+        return None
+    if _CHROME.match(line):
+        return "boilerplate", "text:chrome"
+    if _SUBSCRIBE.match(line):
+        return "paywall", "text:subscribe"
+    if _BYLINE.match(line):
+        return "boilerplate", "text:byline"
+    return None
 
 
 _WORD_LABEL = {w: label for label, words in WORDS.items() for w in words}
@@ -342,12 +387,16 @@ class Labeller:
                 break
             el = el.getparent()
         if best is not None and best[0] > GENERIC:
-            if best[1] == "navigation" and match.tokens <= LEGAL_MAX_TOKENS and _LEGAL.search(line):
-                return "boilerplate", f"text:legal-link+{best[2]}"
+            if best[1] == "navigation" and match.tokens <= LEGAL_MAX_TOKENS:
+                furniture = _furniture(line)
+                if furniture:
+                    return furniture[0], f"{furniture[1]}+{best[2]}"
             return best[1], best[2]
         if match.link_share >= LINK_DENSITY:
-            if match.tokens <= LEGAL_MAX_TOKENS and _LEGAL.search(line):
-                return "boilerplate", "text:legal-link"
+            if match.tokens <= LEGAL_MAX_TOKENS:
+                furniture = _furniture(line)
+                if furniture:
+                    return furniture
             where = f"+{generic}" if generic else ""
             if len(_WORD.findall(line)) >= HEADLINE_WORDS:
                 return "related", f"link-density+long{where}"

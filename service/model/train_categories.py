@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections import Counter
 
 import numpy as np
 
@@ -24,16 +25,26 @@ from .features import count_of, standardise
 CHAFF_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label not in ("content", "title", "markup"))
 CATEGORY_STEPS = 300  # L-BFGS steps
 MIN_ROWS = 50  # a class seen on fewer training segments is not learned
+MIN_POSTS = 2  # gold lines named comments by one piece of evidence before it names posts, not a section
 NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when nothing named the line
 
 
 def category_targets(labels: np.ndarray, silver: list[tuple[str, str]]) -> np.ndarray:
     """Each segment's class index for the category stage: -1 for content (gold) and for a segment
-    whose silver label rests on no evidence."""
+    whose silver label rests on no evidence.
+
+    Markup that calls the page's own content comments (a forum's posts, each in a
+    ``class="comment"`` box, which the gold takes in) does not name a comment section: on such a
+    page the other lines it names are the posts' metadata (user names, dates, "Quote", "Reply"),
+    which the guide files under ``boilerplate``."""
     index = {label: i for i, label in enumerate(CHAFF_LABELS)}
+    posts = Counter(evidence for (label, evidence), gold in zip(silver, labels, strict=True)
+                    if gold == 1 and label == "comments")
     out = np.full(len(labels), -1, dtype=np.int64)
     for i, (label, evidence) in enumerate(silver):
         if labels[i] == 0 and evidence not in NO_EVIDENCE and label in index:
+            if label == "comments" and posts[evidence] >= MIN_POSTS:
+                label = "boilerplate"
             out[i] = index[label]
     return out
 

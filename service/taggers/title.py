@@ -26,7 +26,10 @@ _MARKUP = re.compile(r"[\[\]()!|<>{}]|https?://")
 # " - Site Name" at the end: a separator between blanks, then a name of one to four words that
 # starts like a name (not a lower-case word: "the bridge - closed since May - reopens ..." is prose)
 _FOLD = re.compile(r"[\W_]+")
-HEADLINE_WINDOW = 150  # segments after the <title> line searched for the headline it repeats
+# segments after the <title> line searched for the headline it repeats: a whole page's text
+# (innerText, or HTML rendered whole) may put it below a mega-menu of hundreds of lines (train
+# split, text views: 22 more of the h1 lines the markup names are labelled title than with 150)
+HEADLINE_WINDOW = 500
 MIN_HEADLINE_CHARS = 8  # a shorter repeat ("News") is a menu item as likely as a headline
 MIN_HEADLINE_SHARE = 0.15  # of the <title> line's letters and digits
 AFTER_HEADLINE = 3  # segments after a repeat searched for the text a headline leads into
