@@ -23,10 +23,11 @@ Precedence (see docs/silver_labels.md):
    paywall, newsletter, comments, related, social, ad) 3; navigation, image, copyright, title 2;
    specific furniture (byline, date, search, cart) 1; generic containers (header, footer,
    aside, dialog, form, banner, contentinfo, complementary, sidebar, widget) 0;
-4. a short navigation line that reads as a legal link ("Privacy policy") or an account, cart or
-   search control ("Sign in", "Cart (0)") is ``boilerplate``, as the guide files them;
-   with nothing above rank 0, a line mostly made of link text is ``navigation`` (``related``
-   when it is as long as a headline), unless it reads as one of those (``boilerplate``);
+4. a short navigation line that reads as a legal link ("Privacy policy"), an account, cart or
+   search control ("Sign in", "Cart (0)") or a byline is ``boilerplate``, one that reads as a
+   subscription offer ("Subscribe") ``paywall``, as the guide files them; with nothing above
+   rank 0, a line mostly made of link text is ``navigation`` (``related`` when it is as long as
+   a headline), unless it reads as one of those;
 5. otherwise ``boilerplate`` with the generic container's evidence, or ``none``.
 """
 
@@ -224,11 +225,13 @@ def _without(line: str, matches, replacement: str | None) -> str:
     return "".join(out)
 
 
-def _furniture(line: str) -> tuple[str, str] | None:
-    """What a short menu or link line is when its words say more than its menu: a subscription
-    offer ("Subscribe", "Support us": ``paywall``, in a menu too), or furniture the guide files under
-    ``boilerplate``: a legal link ("Privacy policy"), an account, cart or search control ("Sign in",
-    "Cart (0)"), a byline ("By Jane Doe")."""
+def _furniture(line: str, tokens: int) -> tuple[str, str] | None:
+    """What a short menu or link line (``tokens`` words at most ``LEGAL_MAX_TOKENS``) is when its
+    words say more than its menu: a subscription offer ("Subscribe", "Support us": ``paywall``, in
+    a menu too), or furniture the guide files under ``boilerplate``: a legal link ("Privacy
+    policy"), an account, cart or search control ("Sign in", "Cart (0)"), a byline ("By Jane Doe")."""
+    if tokens > LEGAL_MAX_TOKENS:
+        return None
     if _LEGAL.search(line):
         return "boilerplate", "text:legal-link"
     if len(line) > CHROME_MAX_CHARS:
@@ -387,16 +390,12 @@ class Labeller:
                 break
             el = el.getparent()
         if best is not None and best[0] > GENERIC:
-            if best[1] == "navigation" and match.tokens <= LEGAL_MAX_TOKENS:
-                furniture = _furniture(line)
-                if furniture:
-                    return furniture[0], f"{furniture[1]}+{best[2]}"
+            if best[1] == "navigation" and (furniture := _furniture(line, match.tokens)):
+                return furniture[0], f"{furniture[1]}+{best[2]}"
             return best[1], best[2]
         if match.link_share >= LINK_DENSITY:
-            if match.tokens <= LEGAL_MAX_TOKENS:
-                furniture = _furniture(line)
-                if furniture:
-                    return furniture
+            if furniture := _furniture(line, match.tokens):
+                return furniture
             where = f"+{generic}" if generic else ""
             if len(_WORD.findall(line)) >= HEADLINE_WORDS:
                 return "related", f"link-density+long{where}"

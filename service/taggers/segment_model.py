@@ -52,9 +52,8 @@ class ModelTagger:
         return 1.0 / (1.0 + np.exp(-self.read(doc).logit))
 
     def spans(self, doc: Document, probability: np.ndarray) -> list[Span]:
-        good = probability >= self.threshold
+        good = (probability >= self.threshold).astype(np.intp)  # 1: content, an index into the verdicts
         rounded = np.round(np.where(good, probability, 1.0 - probability), 4).tolist()
-        good = good.astype(np.intp)  # 1: content, an index into the verdict columns
         starts, ends = (b.tolist() for b in doc.bounds[:2])
         # whole columns, then one map: a span per segment without a Python branch per segment
         return list(map(Span, starts, ends, _VERDICT[good].tolist(), rounded, repeat(self.name),
