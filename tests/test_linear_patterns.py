@@ -439,6 +439,9 @@ def test_linear_patterns_the_engine_takes_at_most_a_second_per_mb(engine) -> Non
     slow = [(name, round(seconds, 3), round(limit, 3)) for seconds, limit, _, _, name, _, _ in timings
             if seconds > limit]
     assert not slow, f"over the limit: {slow}"
-    for seconds, _, _, _, name, kind, document in sorted(timings, key=lambda t: -t[0])[:3]:
+    for _, _, _, _, name, kind, document in sorted(timings, key=lambda t: -t[0])[:3]:
+        # both sizes timed alike, best of two: a first call also pays for the arenas its objects take
+        # from the system, which once made the whole look 7.7x its quarter on a busy CI machine
+        seconds = cpu_time(request(kind, document, []), repeat=2)
         quarter = cpu_time(request(kind, document[:len(document) // 4], []), repeat=2)
         assert seconds < 6 * quarter + 0.05, f"{name}: {quarter:.3f} s at a quarter of the size, {seconds:.3f} s whole"
