@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .blocks import block_gain, main_block
+from .blocks import block_gain, main_block, more_blocks
 from .document import PAGE_TITLE, Decision, Document, Span
 from .text import SENTENCE_END
 
@@ -47,6 +47,13 @@ class Policy:
     # with the model: past a section opener (comments, related) a segment is kept from this
     # probability of content (above 1: nothing past the opener is kept)
     model_section_threshold: float = 0.6
+    # with the model: an opened block (a related list, an offer) also ends at a segment the model
+    # holds content with this probability, however short ("Read more" that expands a product's
+    # details is no list header to the model); above 1: only long prose ends a block
+    model_block_end: float = 0.8
+    # with the model: runs outside the main block with at least this share of its gain are kept
+    # too (0: one block)
+    model_more_blocks: float = 0.2
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -165,11 +172,14 @@ def _base(doc: Document, p: Proposals, policy: Policy, index: dict[int, int]) ->
     return decisions, classes
 
 
-def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
+def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy, sure: float | None) -> bool:
     """A segment of prose: long enough, and judged good or ending like a sentence. A short line
-    never ends an offer, however prose-like it reads alone ("or" between two plans, a perk)."""
+    never ends an offer, however prose-like it reads alone ("or" between two plans, a perk),
+    unless the model (``sure``: its probability of content, None without it) is sure of it."""
     if cls in FIXED_CLASSES:
         return False
+    if sure is not None and sure >= policy.model_block_end:
+        return True
     seg = doc.segments[i]
     if seg.end - seg.start < policy.block_end_min_chars:
         return False
@@ -177,7 +187,7 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy) -> bool:
 
 
 def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],
-                   policy: Policy) -> None:
+                   policy: Policy, sure: list[float] | None) -> None:
     """An opened block (paywall offer) covers everything that is not prose until prose resumes.
 
     A line a rule named only ``boilerplate`` (a date, a byline) is part of the block it stands
@@ -190,7 +200,7 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
             continue
         block = Decision(opener.label, opener.score, "block_v1", opener.rule)
         j = i + 1
-        while j < n and not _prose_resumes(doc, j, classes[j], policy):
+        while j < n and not _prose_resumes(doc, j, classes[j], policy, sure[j] if sure else None):
             if classes[j] not in ("rule", "residue") or (classes[j] == "rule" and decisions[j].label == "boilerplate"):
                 decisions[j] = block
                 classes[j] = "rule"
@@ -247,11 +257,15 @@ def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
     return main_block(lengths * weights)
 
 
-def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy, markdown: bool) -> tuple[int, int]:
-    """The main block by the model's probabilities: likely prose adds, likely chaff subtracts."""
+def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy,
+                      markdown: bool) -> tuple[int, int, list[tuple[int, int]]]:
+    """The main block by the model's probabilities (likely prose adds, likely chaff subtracts), and
+    the other blocks worth keeping beside it."""
     probability = np.array([s.score if s.label == "content" else 1.0 - s.score for s in verdicts])
     bias = policy.model_block_bias_markdown if markdown else policy.model_block_bias
-    return main_block(block_gain(probability, lengths, bias, policy.model_block_cap_chars))
+    gain = block_gain(probability, lengths, bias, policy.model_block_cap_chars)
+    start, end = main_block(gain)
+    return start, end, more_blocks(gain, start, end, policy.model_more_blocks)
 
 
 def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[Span],
@@ -275,10 +289,13 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         return Resolution([], [])
     index = {start: i for i, start in enumerate(doc.bounds[0].tolist())}  # segment of each start offset
     decisions, classes = _base(doc, p, policy, index)
-    _extend_blocks(doc, decisions, classes, p.block_openers, policy)
+    content_p = ([q.score if q.label == "content" else 1.0 - q.score for q in p.quality]
+                 if p.context == "model" and policy.model_block_end <= 1.0 else None)
+    _extend_blocks(doc, decisions, classes, p.block_openers, policy, content_p)
     lengths = (doc.bounds[1] - doc.bounds[0]).astype(np.float64)
+    others: list[tuple[int, int]] = []  # with the model: blocks kept beside the main one
     if p.context == "model":
-        start, end = _model_main_block(p.quality, lengths, policy, p.markdown)
+        start, end, others = _model_main_block(p.quality, lengths, policy, p.markdown)
     elif p.context == "none":
         start, end = 0, len(segments)
     else:
@@ -295,6 +312,10 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         sure = policy.model_section_threshold
         keep = [start <= i < end and c == "good" and (i < section or q.score >= sure)
                 for i, (c, q) in enumerate(zip(classes, p.quality, strict=True))]
+        opened = section if section < end else len(segments)  # a section the main block opened
+        for a, b in others:  # past a section opener, again only what the model is sure of
+            keep[a:b] = [c == "good" and (i < opened or q.score >= sure)
+                         for i, c, q in zip(range(a, b), classes[a:b], p.quality[a:b], strict=True)]
     elif p.context != "heuristic":
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:

@@ -1,5 +1,6 @@
 import numpy as np
 
+from winnow.blocks import MAX_MORE_BLOCKS, main_block, more_blocks
 from winnow.document import Document, Span
 from winnow.resolve import Policy, Proposals, _main_block, _smooth, resolve
 from winnow.segment import split_segments
@@ -137,3 +138,67 @@ def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of()
 
     assert labels(0.6) == ["content", "comments", "content", "comments"]
     assert labels(1.01) == ["content", "comments", "comments", "comments"]  # nothing past the opener
+
+
+def _model_verdicts(doc: Document, probabilities: tuple[float, ...], threshold: float = 0.3) -> list[Span]:
+    return [Span(s.start, s.end, "content" if p >= threshold else "boilerplate", p if p >= threshold else 1 - p,
+                 "model", "model.good" if p >= threshold else "model.bad")
+            for s, p in zip(doc.segments, probabilities, strict=True)]
+
+
+def test_resolve_a_segment_the_model_is_sure_of_ends_an_opened_block() -> None:
+    """"Read more" that expands a product's details opens a related block by rule; the short detail
+    lines after it end it when the model is sure they are content (model_block_end), not before."""
+    text = "\n".join(["A product description long enough to be prose for the main block here. " * 3,
+                      "Read more", "Print length", "320 pages",
+                      "More of the description, long enough to be prose again for the block. " * 3])
+    doc = Document(text, split_segments(text))
+    verdicts = _model_verdicts(doc, (0.95, 0.2, 0.92, 0.93, 0.95))
+    header = doc.segments[1]
+    opener = Span(header.start, header.end, "related", 0.9, "phrases_v1", "related.section_header")
+
+    def labels(block_end: float) -> list[str]:
+        proposals = Proposals(rules=[opener], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset({"related.section_header"}), context="model")
+        return [d.label for d in resolve(doc, proposals, Policy(model_block_end=block_end)).decisions]
+
+    assert labels(1.01) == ["content", "related", "related", "related", "content"]
+    assert labels(0.9) == ["content", "related", "content", "content", "content"]
+    assert labels(0.925) == ["content", "related", "related", "content", "content"]
+
+
+def test_resolve_more_blocks_keep_a_second_run_of_prose_cut_off_by_chaff() -> None:
+    """A thread's later posts, cut off from the first by a long run of chaff, are kept when their
+    run gains at least model_more_blocks of what the main block gains; a lone good line is not."""
+    text = "\n".join(["First post of a thread, long enough to read as prose to the model. " * 5]
+                     + ["An advertisement block with many words in it for sure. " * 4] * 4
+                     + ["A later post of the thread, again long enough to be prose. " * 4]
+                     + ["Menu item and more menu items here " * 6] * 4 + ["Lone teaser line here " * 2])
+    doc = Document(text, split_segments(text))
+    verdicts = _model_verdicts(doc, (0.95, 0.05, 0.05, 0.05, 0.05, 0.95, 0.05, 0.05, 0.05, 0.05, 0.7))
+
+    def labels(share: float) -> list[str]:
+        proposals = Proposals(rules=[], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(), context="model")
+        return [d.label for d in resolve(doc, proposals, Policy(model_more_blocks=share)).decisions]
+
+    assert labels(0.0) == ["content"] + ["boilerplate"] * 10
+    assert labels(0.3) == ["content"] + ["boilerplate"] * 4 + ["content"] + ["boilerplate"] * 5
+    assert labels(0.95) == ["content"] + ["boilerplate"] * 10
+
+
+def test_more_blocks_searches_both_sides_until_no_run_is_worth_enough() -> None:
+    gain = np.array([5.0, -20.0, 10.0, -1.0, 50.0, -30.0, 6.0, -30.0, 12.0])
+    assert main_block(gain) == (2, 5)
+    assert more_blocks(gain, 2, 5, 0.08) == [(0, 1), (6, 7), (8, 9)]  # the main block gains 59
+    assert more_blocks(gain, 2, 5, 0.2) == [(8, 9)]
+    assert more_blocks(gain, 2, 5, 0.0) == []
+
+
+def test_more_blocks_takes_a_bounded_number_of_runs() -> None:
+    """Alternating prose and chaff of equal weight: every prose line is a run of its own, worth as
+    much as the main block; the searches stop at MAX_MORE_BLOCKS, whatever the page's length."""
+    gain = np.tile([1.0, -5.0], 50_000)
+    lo, hi = main_block(gain)
+    found = more_blocks(gain, lo, hi, 0.5)
+    assert len(found) == MAX_MORE_BLOCKS and all(gain[a:b].sum() == 1.0 for a, b in found)
