@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from winnow.document import Segment
-from winnow.segment import sentence_at, split_segments
+from winnow.segment import more_segments_than, sentence_at, split_segments
 
 
 def test_segment_lines_are_trimmed_with_exact_offsets() -> None:
@@ -67,3 +67,15 @@ def test_segment_long_blank_runs_are_scanned_in_linear_time() -> None:
     text = ("x" + " " * 200_000 + "\n") * 5 + " " * 1_000_000
     segments = split_segments(text)
     assert [text[s.start:s.end] for s in segments] == ["x"] * 5
+
+
+def test_segment_count_bound_answers_a_line_of_empty_cells_without_walking_it() -> None:
+    """Every segment holds a run of solid characters that are not pipes, or is a line's edge pipes:
+    a line of "| " pairs holds two segments (its leading and its trailing pipe) however long it is, and the count
+    agrees with split_segments on both sides of the limit."""
+    hostile = "| " * 50_000
+    assert [hostile[s.start:s.end] for s in split_segments(hostile)] == ["|", "|"]
+    assert not more_segments_than(hostile, 2) and more_segments_than(hostile, 1)
+    cells = "a | b | c\n" * 4
+    assert len(split_segments(cells)) == 12
+    assert more_segments_than(cells, 11) and not more_segments_than(cells, 12)

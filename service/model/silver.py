@@ -183,7 +183,7 @@ _LEGAL = re.compile(
 # or Register"): the whole line, give or take punctuation and a count ("Cart (0)"), in the eight
 # languages of the rule packs
 _CHROME = re.compile(
-    r"\A\W*(?:sign[ -]?in|sign[ -]?out|log[ -]?in|log[ -]?out|register|create (?:an )?account|(?:my |your )?account"
+    r"\A\W*+(?:sign[ -]?in|sign[ -]?out|log[ -]?in|log[ -]?out|register|create (?:an )?account|(?:my |your )?account"
     r"|(?:shopping )?(?:cart|basket|bag)|checkout|(?:my )?wish ?list|favou?rites|saved items|search"
     r"|track (?:my |your )?orders?|my orders|store locator|find a store"
     r"|anmelden|abmelden|einloggen|registrieren|(?:mein )?konto|warenkorb|merkliste|wunschliste|suchen?|kasse"
@@ -196,17 +196,17 @@ _CHROME = re.compile(
     r"(?:\W*\d+)?\W*\Z", re.IGNORECASE)
 # subscription offers and links ("paywall, in a menu too" by the guide): the whole line
 _SUBSCRIBE = re.compile(
-    r"\A\W*(?:subscribe(?: now| today| for \S+)?|subscriptions?|support us|donate(?: now)?|make a donation"
+    r"\A\W*+(?:subscribe(?: now| today| for \S+)?|subscriptions?|support us|donate(?: now)?|make a donation"
     r"|become a (?:member|subscriber|supporter)|get (?:full |unlimited |digital )?access"
     r"|(?:jetzt )?abonnieren|abo|abonnement|unterstützen|spenden|s'abonner|abonnez-vous|soutenez-nous|faire un don"
     r"|suscr[ií]bete|suscribirse|suscripci[oó]n|ap[oó]yanos|donar|abbonati|abbonamento|sostienici|dona ora"
     r"|assine(?: já)?|assinatura|assinar|apoie|subskrybuj|prenumerat[aąy]|prenumeruj|wesprzyj nas"
     r"|abonneren|steun ons|doneer)\W*\Z", re.IGNORECASE)
 # a byline standing as a link: "By Jane Doe", "Von Max Muster", "Par Jean Dupont" (a name, capitalised)
-_BYLINE = re.compile(r"\A\W*(?i:by|von|par|por|di|door|przez)\s+[^\W\d_a-z][^\W\d_]*(?:[ .'-]+[^\W\d_]+){0,3}\W*\Z")
+_BYLINE = re.compile(r"\A\W*+(?i:by|von|par|por|di|door|przez)\s+[^\W\d_a-z][^\W\d_]*(?:[ .'-]+[^\W\d_]+){0,3}\W*\Z")
 # matched at a line's start only: \A keeps a search (or a fuzz test's finditer) from trying each position
 _COMMENT_COUNT = re.compile(
-    r"\A\W*\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
+    r"\A\W*+\d+\s*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|commento|komentarz[ey]?|reacties)\W*$",
     re.IGNORECASE)
 COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
 COPYRIGHT_WITHIN = 100
