@@ -257,11 +257,10 @@ def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
     return main_block(lengths * weights)
 
 
-def _model_main_block(verdicts: list[Span], lengths: np.ndarray, policy: Policy,
+def _model_main_block(probability: np.ndarray, lengths: np.ndarray, policy: Policy,
                       markdown: bool) -> tuple[int, int, list[tuple[int, int]]]:
     """The main block by the model's probabilities (likely prose adds, likely chaff subtracts), and
     the other blocks worth keeping beside it."""
-    probability = np.array([s.score if s.label == "content" else 1.0 - s.score for s in verdicts])
     bias = policy.model_block_bias_markdown if markdown else policy.model_block_bias
     gain = block_gain(probability, lengths, bias, policy.model_block_cap_chars)
     start, end = main_block(gain)
@@ -289,13 +288,15 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         return Resolution([], [])
     index = {start: i for i, start in enumerate(doc.bounds[0].tolist())}  # segment of each start offset
     decisions, classes = _base(doc, p, policy, index)
+    # the model's probability of content for each segment (its verdicts say how sure they are)
     content_p = ([q.score if q.label == "content" else 1.0 - q.score for q in p.quality]
-                 if p.context == "model" and policy.model_block_end <= 1.0 else None)
-    _extend_blocks(doc, decisions, classes, p.block_openers, policy, content_p)
+                 if p.context == "model" else None)
+    _extend_blocks(doc, decisions, classes, p.block_openers, policy,
+                   content_p if policy.model_block_end <= 1.0 else None)
     lengths = (doc.bounds[1] - doc.bounds[0]).astype(np.float64)
     others: list[tuple[int, int]] = []  # with the model: blocks kept beside the main one
     if p.context == "model":
-        start, end, others = _model_main_block(p.quality, lengths, policy, p.markdown)
+        start, end, others = _model_main_block(np.array(content_p), lengths, policy, p.markdown)
     elif p.context == "none":
         start, end = 0, len(segments)
     else:
