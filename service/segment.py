@@ -102,7 +102,8 @@ def split_segments(text: str) -> list[Segment]:
 def more_segments_than(text: str, limit: int) -> bool:
     """Whether ``split_segments(text)`` gives more than ``limit`` segments, found in time bounded by the
     limit (and a count of the text's newlines and pipes), not by the segments of a hostile text."""
-    if text.count("\n") + text.count("|") < limit:  # a segment is a line or a cell: one per newline or pipe, + 1
+    newlines = text.count("\n")
+    if newlines + text.count("|") < limit:  # a segment is a line or a cell: one per newline or pipe, + 1
         return False
     # a tighter bound, in whole-array steps: every segment holds a run of solid characters that are
     # not pipes, except the cell a line's leading or trailing pipes make (at most two a line); a
@@ -112,7 +113,7 @@ def more_segments_than(text: str, limit: int) -> bool:
     codes = codepoints(text)
     word = ~blank_at(codes) & (codes != 124)
     runs = int(np.count_nonzero(word[1:] & ~word[:-1])) + int(word[0])
-    if runs + 2 * (text.count("\n") + 1) <= limit:
+    if runs + 2 * (newlines + 1) <= limit:
         return False
     count = 0
     for m in _TRIMMED_LINE.finditer(text):
