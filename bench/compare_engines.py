@@ -2,7 +2,7 @@
 """In-process speed of this checkout's engine beside another checkout's (an older commit), in one run.
 
     python bench/compare_engines.py --baseline /work/base --corpus ../shared/corpus/scrapinghub.jsonl.gz \
-        [--split dev] [--view text] [--rounds 5]
+        [--split dev] [--view text] [--rounds 5] [--warm CORPUS ...]
 
 Two packages named `service` cannot live in one process, so each checkout gets a worker
 subprocess (this interpreter, cwd and sys.path[0] set to the checkout) that imports the
@@ -56,10 +56,11 @@ def worker(checkout: Path) -> int:
     if Path(service.__file__).resolve().parent.parent != checkout:
         raise SystemExit(f"worker for {checkout}: imported service from {service.__file__}")
     Engine = import_engine()
-    texts = json.loads(sys.stdin.readline())["texts"]
+    message = json.loads(sys.stdin.readline())
+    texts = message["texts"]
     engine = Engine.from_settings(Settings.from_env())
-    for text in texts:  # warm up: RE2 builds its DFA states lazily, on the first pages it reads
-        engine.clean(text)
+    for text in message.get("warm", []) + texts:  # warm up: RE2 builds its DFA states lazily, on the
+        engine.clean(text)                          # first pages it reads
     print(json.dumps({"ready": True, "engine": f"{Engine.__module__}.Engine", "service": service.__file__}),
           file=out, flush=True)
     for command in sys.stdin:
@@ -126,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="dev", choices=["all", "train", "dev"])
     ap.add_argument("--view", default="text")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--warm", action="append", default=[], metavar="CORPUS",
+                    help="also clean every view of every page of this corpus once before timing (repeatable): "
+                         "a long-running worker has read varied pages, and RE2's DFA caches fill with them")
     args = ap.parse_args(argv)
     baseline = args.baseline.resolve()
     if not (baseline / "service").is_dir() or args.rounds < 1:
@@ -138,13 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     if not texts:
         raise SystemExit(f"no documents of split {args.split} in {args.corpus}")
     chars = sum(len(t) for t in texts)
-    print(f"{len(texts)} documents ({args.view}, split {args.split}); building and warming both engines",
-          file=sys.stderr, flush=True)
+    warm = [t for path in args.warm for r in load(path, "all") for t in r["views"].values() if t]
+    print(f"{len(texts)} documents ({args.view}, split {args.split}); building both engines and warming them"
+          f" on {len(warm) + len(texts)} texts", file=sys.stderr, flush=True)
     workers = [Worker(f"this ({ROOT}, {commit(ROOT)})", ROOT),
                Worker(f"baseline ({baseline}, {commit(baseline)})", baseline)]
     try:
         for w in workers:  # both build and warm up at the same time: nothing is timed yet
-            w.send(json.dumps({"texts": texts}))
+            w.send(json.dumps({"texts": texts, "warm": warm}))
         for w in workers:
             ready = w.receive()
             print(f"  {w.name}: {ready['engine']} from {ready['service']}", file=sys.stderr, flush=True)

@@ -23,6 +23,12 @@ SCOPES = ("line", "start", "anywhere")
 _NOT_WORD = r"[^\pL\pN_\n]"
 _SPACE = r"[ \t\xa0]+"
 _MAX_MEM = 64 << 20
+# A scope's finder holds every member's alternatives (~130,000 instructions for the line scope).
+# With 64 MB its DFA's state cache filled on varied pages and was reset again and again, and RE2
+# fell back to its NFA: line rules took 4-5 ms a page on scrapinghub's 121 train pages, 0.6 ms
+# with 128 MB. The cache grows only with the states that pages reach: over every corpus view, a
+# process ends ~18 MB larger than with 64 MB.
+_FINDER_MAX_MEM = 128 << 20
 _RULE_KEYS = {
     "id", "label", "description", "scope", "phrases", "patterns", "languages",
     "score", "max_chars", "opens_block", "opens_section", "opens_article", "inline", "case_sensitive", "examples",
@@ -75,11 +81,11 @@ class Hit:
     parts: tuple[tuple[int, int], ...] = ()
 
 
-def _options(case_sensitive: bool = False) -> re2.Options:
+def _options(case_sensitive: bool = False, max_mem: int = _MAX_MEM) -> re2.Options:
     opts = re2.Options()
     opts.case_sensitive = case_sensitive
     opts.never_nl = True
-    opts.max_mem = _MAX_MEM
+    opts.max_mem = max_mem
     return opts
 
 
@@ -200,6 +206,8 @@ class _ScopeGroup:
 
     finder: object  # compiled: every member's alternatives inside the scope's edges
     whole_line: bool  # line scope: a member's match is the whole line, so the set alone names them
+    anchored: bool  # line and start scope: the set holds the members' own patterns, so it names
+    # exactly the members a flagged line holds (each at most once, from the line's start)
     prefilters: object  # RE2 set naming the members a flagged line may hold (None: no member has one)
     prefiltered: tuple[int, ...]  # rule indices, in the set's order
     unfiltered: tuple[int, ...]  # rules without a prefilter: tried on every flagged line
@@ -211,8 +219,10 @@ class _Matcher:
     Rules that are case-insensitive and not inline are grouped by scope. One pattern per scope,
     every member's alternatives between the scope's edges, finds the lines where any member
     occurs (a single leftmost-first DFA stays small, where a set of the members' own patterns
-    would blow up); on each such line a set of bare lower-cased phrases names the candidates, and
-    each candidate's own pattern locates it. The other rules are prefiltered by one
+    searched through the whole text would blow up). On each such line, a set of the members' own
+    patterns anchored at the line's start names the line and start rules that hold there, exactly;
+    an anywhere rule is named by a set of bare lower-cased phrases, and each candidate's own
+    pattern then locates it. The other rules are prefiltered by one
     case-sensitive set over the lower-cased text (bare phrases: a small DFA) and a
     case-insensitive set for those that need case or hold line anchors; each candidate is then
     located in the whole text by its exact pattern.
@@ -221,6 +231,7 @@ class _Matcher:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = tuple(rules)
         self.compiled = tuple(re2.compile(r.pattern, _options(r.case_sensitive)) for r in rules)
+        self.group_counts = tuple(p.groups for p in self.compiled)  # the wrapper asks RE2 on each access
         exact = _options(case_sensitive=True)
         grouped = [i for i, r in enumerate(rules) if not r.inline and not r.case_sensitive]
         self.groups = []
@@ -229,13 +240,14 @@ class _Matcher:
             if not members:
                 continue
             finder = re2.compile(_rule_source(scope, [a for i in members for a in _alternatives(rules[i])], False),
-                                 _options())
-            if scope == "line":  # each member's own pattern, matched against the whole line
-                group = _ScopeGroup(finder, True, self._set([rules[i].pattern for i in members], _options(),
-                                                            whole=True), members, ())
+                                 _options(max_mem=_FINDER_MAX_MEM))
+            if scope != "anywhere":  # each member's own pattern, anchored at the line's start
+                group = _ScopeGroup(finder, scope == "line", True,
+                                    self._set([rules[i].pattern for i in members], _options(), anchor=scope),
+                                    members, ())
             else:  # bare phrases name candidates; each candidate's pattern then locates itself
                 prefiltered = tuple(i for i in members if rules[i].prefilter)
-                group = _ScopeGroup(finder, False, self._set([rules[i].prefilter for i in prefiltered], exact),
+                group = _ScopeGroup(finder, False, False, self._set([rules[i].prefilter for i in prefiltered], exact),
                                     prefiltered, tuple(i for i in members if not rules[i].prefilter))
             self.groups.append(group)
         searched = [i for i, r in enumerate(rules) if r.inline or r.case_sensitive]
@@ -245,10 +257,11 @@ class _Matcher:
         self.pattern_set = self._set([rules[i].pattern for i in self.pattern_index], _options())
 
     @staticmethod
-    def _set(sources: list[str], options: re2.Options, whole: bool = False):
+    def _set(sources: list[str], options: re2.Options, anchor: str = "anywhere"):
         if not sources:
             return None
-        compiled = (re2.Set.FullMatchSet if whole else re2.Set.SearchSet)(options)
+        kind = {"line": re2.Set.FullMatchSet, "start": re2.Set.MatchSet, "anywhere": re2.Set.SearchSet}[anchor]
+        compiled = kind(options)
         for source in sources:
             compiled.Add(source)
         try:
@@ -271,16 +284,27 @@ class _Matcher:
         lines = {}  # flagged lines, start -> end, in order
         line_end = -1  # end of the last line flagged: a match before it lies on that line (none holds "\n")
         for m in checked(group.finder.finditer(encoded), "tagging"):
-            if m.start() < line_end:
+            at, until = m.span()  # one accessor call: each costs the wrapper a group count
+            if at < line_end:
                 continue  # not one backward search per match: a 5 MB line of hits made that quadratic
-            start = encoded.rfind(b"\n", 0, m.start()) + 1
+            start = encoded.rfind(b"\n", 0, at) + 1
             if start not in lines:
-                end = encoded.find(b"\n", m.end())
+                end = encoded.find(b"\n", until)
                 lines[start] = line_end = end if end >= 0 else len(encoded)
         found = []
         if group.whole_line:
             for start, end in lines.items():
                 found += [(group.prefiltered[k], start, end, ()) for k in group.prefilters.Match(encoded[start:end])]
+            return found
+        if group.anchored:  # start scope: one match a line, from its start
+            for start, end in lines.items():
+                line = encoded[start:end]
+                for k in group.prefilters.Match(line) or ():
+                    index = group.prefiltered[k]
+                    m = self.compiled[index].match(line)
+                    parts = [m.span(g) for g in range(1, self.group_counts[index] + 1)]
+                    found.append((index, start, start + m.span()[1],
+                                  tuple((start + a, start + b) for a, b in parts if a >= 0)))
             return found
         for start, end in lines.items():
             line = encoded[start:end]
@@ -293,7 +317,7 @@ class _Matcher:
         """(rule index, start, end, group ranges) of each match of one rule in ``data``, which lies
         at ``offset`` bytes of the text."""
         pattern = self.compiled[index]
-        groups = range(1, pattern.groups + 1)
+        groups = range(1, self.group_counts[index] + 1)
         found = []
         # one span() per group: each accessor call costs a range check; the request's deadline is
         # checked every few thousand matches (a page of a million Markdown images has as many)
@@ -355,7 +379,10 @@ class RuleSet:
         self.version = version
         self._line = _Matcher([r for r in rules if not r.inline])
         self._inline = _Matcher([r for r in rules if r.inline])
-        self._single = {r.id: re2.compile(r.pattern, _options(r.case_sensitive)) for r in rules}
+        # each rule's own compiled pattern, as the matchers hold it (not compiled twice: ~900,000
+        # instructions in all)
+        self._single = {r.id: pattern for matcher in (self._line, self._inline)
+                        for r, pattern in zip(matcher.rules, matcher.compiled, strict=True)}
 
     def line_hits(self, text: str) -> list[Hit]:
         """Occurrences of line rules (max_chars is the tagger's business: it knows the segments)."""
