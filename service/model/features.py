@@ -269,12 +269,18 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     digits = (codes >= 48) & (codes <= 57)
     upper = codes != lcodes
     letters = word_char & ~digits
-    # characters of each kind per segment: one prefix sum per kind, read at the segment bounds
-    kinds = np.zeros((7, size + 1), dtype=np.int32)
-    np.cumsum(np.stack((~syntax & ~is_space, link_text, syntax, digits, upper & letters, letters,
-                        inside & ~syntax & ~word_char & ~is_space)), axis=1, out=kinds[:, 1:])
-    visible, link_chars, syntax_chars, digit_chars, upper_letters, letter_chars, punct_chars = (
-        (kinds[:, ends] - kinds[:, starts]).astype(np.float64))
+    # characters of each kind per segment: one sum over each segment's range for all kinds at once
+    # (reduceat sums from each bound to the next, so every other sum is a segment; a padding column
+    # lets a segment end at the text's end; an empty range would read one character, and is zeroed)
+    kinds = np.zeros((7, size + 1), dtype=np.uint8)
+    np.stack((~syntax & ~is_space, link_text, syntax, digits, upper & letters, letters,
+              inside & ~syntax & ~word_char & ~is_space), out=kinds[:, :size].view(bool))
+    bounds = np.empty(2 * n, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = starts, ends
+    sums = np.add.reduceat(kinds, bounds, axis=1, dtype=np.float64)[:, 0::2]
+    if not (ends > starts).all():
+        sums[:, ends <= starts] = 0.0
+    visible, link_chars, syntax_chars, digit_chars, upper_letters, letter_chars, punct_chars = sums
 
     # words: runs of word characters
     prev = np.concatenate(([False], word_char[:-1]))
