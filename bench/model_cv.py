@@ -4,7 +4,7 @@
     python bench/model_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \
         [--folds 5] [--seed 0 1 2] [--c-first 1.0] [--trees 100] [--depth 5] [--learning-rate 0.1]
         [--min-leaf 40] [--policy key=value ...] [--min-segments 16] [--dump spans.jsonl] [--cache DIR]
-        [--balance 0 0.5 ...]
+        [--balance 0 0.5 ...] [--views text,markdown,wet,html]
 
 Pages are split into folds (the views of a page stay together). For each fold the whole engine runs
 with a model that never saw that fold's pages: stage one fitted on the other folds (these fits
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.quality import doc_scores  # noqa: E402
 from winnow.config import Settings  # noqa: E402
 from winnow.engine import Engine  # noqa: E402
+from winnow.html import read_html  # noqa: E402
 from winnow.model.artifact import SegmentModel  # noqa: E402
 from winnow.model.features import DENSE_NAMES, FEATURE_VERSION, StopWordHashes  # noqa: E402
 from winnow.model.train import (  # noqa: E402
@@ -111,6 +112,9 @@ def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> 
     return models
 
 
+_RENDERED: dict[str, tuple] = {}  # page id -> read_html's answer
+
+
 def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, thresholds, params, stop, dump):
     """One cross-validation: folds drawn with ``seed``; per (corpus, view), and (corpus/page type,
     view) for WCXB, the pages' precisions and recalls, and each page's (worst of P and R, P, R, id)."""
@@ -124,8 +128,14 @@ def _cross_validate(args, seed: int, data, examples, records, corpus_of, base, t
         for rec, corpus in zip(records, corpus_of, strict=True):
             if page_fold.get(rec["id"]) != k:
                 continue
-            for view in VIEWS:
-                result = engine.clean(rec["views"].get(view) or "")
+            for view in args.views:
+                if view == "html":  # the page rendered whole, with its markup's hints, as the service reads it
+                    if rec["id"] not in _RENDERED:  # once for every seed and variant
+                        _RENDERED[rec["id"]] = read_html(rec.get("html") or "")
+                    text, page = _RENDERED[rec["id"]]
+                    result = engine.clean(text, page=page)
+                else:
+                    result = engine.clean(rec["views"].get(view) or "")
                 p, r = doc_scores(rec["gold"], result.text)
                 if dump:
                     dump.write(json.dumps({"seed": seed, "corpus": corpus, "id": rec["id"], "view": view, "p": p,
@@ -157,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="only the first N train pages of each corpus")
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",
+                    help="also measure the resolver with these overrides (on top of --policy), on the same "
+                         "fold models (repeatable; with --cache they are fitted once)")
     ap.add_argument("--min-segments", type=int, help="pages this long and longer are judged by the model")
     ap.add_argument("--threshold", type=float, help="probability from which the model keeps a segment")
     ap.add_argument("--dump", type=Path, help="write each page's out-of-fold spans and scores here (JSON lines)")
@@ -164,13 +177,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="page-type balance powers to compare (train.type_balance; 0: every page alike); "
                          "the pages are measured once for all")
     ap.add_argument("--cache", type=Path, help="keep the fold models here and reuse them when their inputs match")
+    ap.add_argument("--views", default=",".join(VIEWS),
+                    help="views to measure, comma-separated: text, markdown, wet, html (the page's HTML as the "
+                         "service reads it)")
     args = ap.parse_args(argv)
+    args.views = [v for v in args.views.split(",") if v]
+    if not set(args.views) <= {*VIEWS, "html"}:
+        ap.error(f"--views: each of {', '.join((*VIEWS, 'html'))}")
 
     settings = Settings.from_env(model_path=Path("off"))
     base = Engine.from_settings(settings)
-    policy = dataclasses.replace(base.thresholds.resolve,
-                                 **{k: type(getattr(base.thresholds.resolve, k))(v)
-                                    for k, v in (kv.split("=", 1) for kv in args.policy)})
+    def overridden(policy, pairs: list[str]):
+        return dataclasses.replace(policy, **{k: type(getattr(policy, k))(v)
+                                              for k, v in (kv.split("=", 1) for kv in pairs)})
+
+    policy = overridden(base.thresholds.resolve, args.policy)
     thresholds = dataclasses.replace(base.thresholds, resolve=policy)
     model_settings = thresholds.model
     if args.threshold is not None:
@@ -178,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.min_segments is not None:
         model_settings = dataclasses.replace(model_settings, min_segments=args.min_segments)
     thresholds = dataclasses.replace(thresholds, model=model_settings)
+    variants = [("", thresholds)]
+    for spec in args.variant:
+        name, _, pairs = spec.partition(":")
+        variants.append((f"{name}: ", dataclasses.replace(
+            thresholds, resolve=overridden(thresholds.resolve, [kv for kv in pairs.split(",") if kv]))))
     params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
 
@@ -189,16 +215,16 @@ def main(argv: list[str] | None = None) -> int:
         examples += build_examples(base, stop, recs, silver=False)  # the content stages only
         corpus_of += [path.name] * len(recs)
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
-    for balance in args.balance:
+    for balance, (variant, variant_thresholds) in ((b, v) for b in args.balance for v in variants):
         data = prepare(examples, balance)
         per_seed = []
         for seed in args.seed:
             t0 = time.perf_counter()
-            scores, worst = _cross_validate(args, seed, data, examples, records, corpus_of, base, thresholds, params,
-                                            stop, dump)
-            _log(f"balance {balance}, seed {seed}: fitted and evaluated in {time.perf_counter() - t0:.0f} s")
+            scores, worst = _cross_validate(args, seed, data, examples, records, corpus_of, base, variant_thresholds,
+                                            params, stop, dump)
+            _log(f"{variant}balance {balance}, seed {seed}: fitted and evaluated in {time.perf_counter() - t0:.0f} s")
             per_seed.append(scores)
-            print(f"balance {balance}, seed {seed} (folds by page)")
+            print(f"{variant}balance {balance}, seed {seed} (folds by page)")
             for (corpus, view), (ps, rs) in sorted(scores.items()):
                 f1, p, r = _f1(ps, rs)
                 print(f"{corpus:24s} {view:9s} F1 {f1:.3f}  P {p:.3f}  R {r:.3f}  ({len(rs)} pages)")
@@ -206,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    worst: P {low[1]} R {low[2]} {low[3]}")
         cells = {key: statistics.mean(_f1(*scores[key])[0] for scores in per_seed) for key in per_seed[0]}
         corpora = {key: f1 for key, f1 in cells.items() if "/" not in key[0]}
-        print(f"balance {balance}, mean over seeds {' '.join(map(str, args.seed))}: "
+        print(f"{variant}balance {balance}, mean over seeds {' '.join(map(str, args.seed))}: "
               + "  ".join(f"{corpus.replace('.jsonl.gz', '')} {view} {f1:.3f}"
                           for (corpus, view), f1 in sorted(cells.items()))
               + f"  | mean of the corpora's cells {statistics.mean(corpora.values()):.4f}", flush=True)

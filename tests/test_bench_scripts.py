@@ -1,4 +1,5 @@
-"""bench/compare_engines.py runs end to end: two worker subprocesses, one round, a ratio printed."""
+"""bench/compare_engines.py runs end to end: two worker subprocesses warmed on a corpus, one round, a ratio
+printed."""
 
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ def test_compare_engines_against_this_checkout(tmp_path):
             f.write(json.dumps({"id": f"p{n}", "split": "dev", "gold": PROSE, "views": {"text": text}}) + "\n")
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "compare_engines.py"), "--baseline", str(ROOT),
-         "--corpus", str(corpus), "--split", "dev", "--view", "text", "--rounds", "1"],
+         "--corpus", str(corpus), "--split", "dev", "--view", "text", "--rounds", "1", "--warm", str(corpus)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert run.returncode == 0, run.stderr
     assert "ratio this / baseline:" in run.stdout
     assert run.stdout.count("    3 docs") == 2  # one line per checkout
+    assert "warming them on 6 texts" in run.stderr  # every view of the warm corpus, then the timed pages
 
 
 def _tiny_corpus(tmp_path) -> str:
