@@ -292,15 +292,14 @@ class _Matcher:
                 end = encoded.find(b"\n", until)
                 lines[start] = line_end = end if end >= 0 else len(encoded)
         found = []
-        if group.whole_line:
-            for start, end in lines.items():
-                found += [(group.prefiltered[k], start, end, ()) for k in group.prefilters.Match(encoded[start:end])]
-            return found
-        if group.anchored:  # start scope: one match a line, from its start
+        if group.anchored:  # the set names the members the line holds, each matched once from its start
             for start, end in lines.items():
                 line = encoded[start:end]
                 for k in group.prefilters.Match(line) or ():
                     index = group.prefiltered[k]
+                    if group.whole_line:  # its match is the whole line
+                        found.append((index, start, end, ()))
+                        continue
                     m = self.compiled[index].match(line)
                     parts = [m.span(g) for g in range(1, self.group_counts[index] + 1)]
                     found.append((index, start, start + m.span()[1],
