@@ -61,3 +61,12 @@ def test_dask_local_bench_on_a_local_cluster(tmp_path):
     assert "12 pages in" in run.stdout and "mismatches 0 (of 12)" in run.stdout
     built = re.search(r"cleaners built per worker \[(\d+), (\d+)\]", run.stdout)  # at most once per worker
     assert built and {int(n) for n in built.groups()} <= {0, 1} and "1" in built.groups(), run.stdout
+
+
+def test_rule_stage_bench_compares_the_shipped_finders_with_roomier_ones(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "rule_stage.py"), "--corpus", _tiny_corpus(tmp_path),
+                          "--rounds", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "3 texts (every view, split all)" in run.stdout
+    ratio = re.search(r"ratio shipped / roomy: (\d+\.\d+)", run.stdout)
+    assert ratio and float(ratio.group(1)) > 0, run.stdout
