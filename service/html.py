@@ -14,7 +14,8 @@ removed from the page and why. The markup is evidence, not a pre-filter:
 
 The service never fetches anything a page refers to. readability-lxml runs on the tree already
 parsed (no second parse), cannot be interrupted, and is skipped on pages with more than
-``_READABILITY_MAX_TAGS`` elements; the request's deadline is checked around it and inside the
+``_READABILITY_MAX_TAGS`` elements or ``_READABILITY_MAX_CHARS`` characters of text; the request's
+deadline is checked around it and inside the
 rendering walk.
 """
 
@@ -44,6 +45,11 @@ _READABILITY_LOCK = threading.Lock()
 # elements would hold every HTML request of its worker for seconds. The largest real page in
 # the corpora has ~19,000 tags (1.3 s); bigger pages are judged without its pick.
 _READABILITY_MAX_TAGS = 50_000
+# Nor does its cost stop at tags: it measures each candidate's text with three regular-expression
+# passes of its own (readability.clean), 0.65 s for one <pre> of a million characters. The largest
+# page of the corpora renders to ~135,000 characters; a page with more than this is judged without
+# the pick.
+_READABILITY_MAX_CHARS = 500_000
 # evidence that names a removed line: not "title" (a kept label) and not the generic furniture
 # the label boilerplate already says
 _NAMING = frozenset({"paywall", "ad", "image", "copyright", "navigation", "social", "newsletter", "cookie",
@@ -101,9 +107,10 @@ def readability_pick(page: Page, html_tags: int, deadline: Deadline | None) -> l
     """Which lines readability-lxml's pick holds (matched by their text, in order of appearance).
 
     Runs on ``page.root`` (readability changes the tree: call it last). A page readability cannot
-    read, or with more than ``_READABILITY_MAX_TAGS`` tags, has no pick."""
+    read, or with more than ``_READABILITY_MAX_TAGS`` tags or ``_READABILITY_MAX_CHARS`` characters of
+    text, has no pick."""
     picked = [False] * len(page.starts)
-    if page.root is None or html_tags > _READABILITY_MAX_TAGS:
+    if page.root is None or html_tags > _READABILITY_MAX_TAGS or page.chars > _READABILITY_MAX_CHARS:
         return picked
     _acquire_readability(deadline)
     try:

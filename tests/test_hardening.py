@@ -145,13 +145,17 @@ def test_hardening_script_only_page_is_an_empty_answer(client, production_limits
 
 
 def test_hardening_page_too_big_for_readability_is_rendered_whole(client, production_limits, monkeypatch) -> None:
-    def no_readability(html: str):
-        raise AssertionError("readability must not run on this page")
+    called = []
 
-    monkeypatch.setattr(html_module, "ReadabilityDocument", no_readability)
+    def no_readability(root):  # a failure here would be caught as a page readability cannot read
+        called.append(root)
+        raise ValueError("readability must not run on this page")
+
+    monkeypatch.setattr(html_module, "_Pick", no_readability)
     page = "<body>" + "<span>x</span>" * (html_module._READABILITY_MAX_TAGS // 2 + 1) + f"<p>{PROSE}</p></body>"
     resp = client.post("/v1/clean", json={"html": page})
     assert resp.status_code == 200 and PROSE in resp.get_json()["input_text"]
+    assert not called
 
 
 def test_hardening_text_at_the_char_limit(client, settings) -> None:

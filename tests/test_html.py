@@ -85,11 +85,30 @@ def test_readability_is_skipped_on_giant_pages(monkeypatch) -> None:
             called.append(1)
             raise ValueError("not expected")
 
-    monkeypatch.setattr(html_module, "ReadabilityDocument", Spy)
+    monkeypatch.setattr(html_module, "_Pick", Spy)
     page = f"<html><head><title>Big</title></head><body><p>{PROSE}</p>" + "<span>x</span>" * 30_000 + "</body></html>"
     assert html_module._READABILITY_MAX_TAGS < page.count("<")
     text, hints = read_html(page)
     assert text.split("\n")[0] == "Big" and not called and not any(hints.picked)
+
+
+def test_readability_is_skipped_on_pages_of_too_much_text(monkeypatch) -> None:
+    """readability measures each candidate's text with regular expressions of its own: a page of more
+    text than any real page (one <pre> of a million characters) is judged without its pick."""
+    called = []
+
+    class Spy:
+        def __init__(self, html) -> None:
+            called.append(1)
+            raise ValueError("not expected")
+
+    monkeypatch.setattr(html_module, "_Pick", Spy)
+    lines = "a line of preformatted text\n" * (html_module._READABILITY_MAX_CHARS // 28 + 1)
+    text, hints = read_html(f"<html><body><p>{PROSE}</p><pre>{lines}</pre></body></html>")
+    assert len(text) > html_module._READABILITY_MAX_CHARS
+    assert not called and not any(hints.picked)
+    text, hints = read_html(f"<html><body><p>{PROSE}</p><pre>{lines[:100_000]}</pre></body></html>")
+    assert called  # below the cap, the pick is read
 
 
 @pytest.mark.parametrize(
