@@ -77,32 +77,31 @@ def test_readability_failure_leaves_no_pick(monkeypatch) -> None:
     assert text == PROSE.strip() + "\n\nmore" and not any(hints.picked)
 
 
-def test_readability_is_skipped_on_giant_pages(monkeypatch) -> None:
-    called = []
+@pytest.fixture
+def pick_calls(monkeypatch) -> list:
+    """Each time readability's pick is asked for (it then fails, as on a page it cannot read)."""
+    called: list = []
 
-    class Spy:
-        def __init__(self, html) -> None:
-            called.append(1)
-            raise ValueError("not expected")
+    def spy(root):
+        called.append(root)
+        raise ValueError("not expected")
 
-    monkeypatch.setattr(html_module, "_Pick", Spy)
+    monkeypatch.setattr(html_module, "_Pick", spy)  # the class the pick runs as
+    return called
+
+
+def test_readability_is_skipped_on_giant_pages(pick_calls) -> None:
+    called = pick_calls
     page = f"<html><head><title>Big</title></head><body><p>{PROSE}</p>" + "<span>x</span>" * 30_000 + "</body></html>"
     assert html_module._READABILITY_MAX_TAGS < page.count("<")
     text, hints = read_html(page)
     assert text.split("\n")[0] == "Big" and not called and not any(hints.picked)
 
 
-def test_readability_is_skipped_on_pages_of_too_much_text(monkeypatch) -> None:
+def test_readability_is_skipped_on_pages_of_too_much_text(pick_calls) -> None:
     """readability measures each candidate's text with regular expressions of its own: a page of more
     text than any real page (one <pre> of a million characters) is judged without its pick."""
-    called = []
-
-    class Spy:
-        def __init__(self, html) -> None:
-            called.append(1)
-            raise ValueError("not expected")
-
-    monkeypatch.setattr(html_module, "_Pick", Spy)
+    called = pick_calls
     lines = "a line of preformatted text\n" * (html_module._READABILITY_MAX_CHARS // 28 + 1)
     text, hints = read_html(f"<html><body><p>{PROSE}</p><pre>{lines}</pre></body></html>")
     assert len(text) > html_module._READABILITY_MAX_CHARS
