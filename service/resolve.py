@@ -54,6 +54,9 @@ class Policy:
     # with the model: runs outside the main block with at least this share of its gain are kept
     # too (0: one block)
     model_more_blocks: float = 0.2
+    # a line an opened block took over is named by the markup or the category stage instead of
+    # the opener when they name another kind of chaff with this probability (above 1: never)
+    block_rename_probability: float = 0.5
 
     def weights(self) -> dict[str, float]:
         return {"good": self.weight_good, "neargood": self.weight_neargood, "short": self.weight_short,
@@ -187,12 +190,14 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy, sure: float 
 
 
 def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],
-                   policy: Policy, sure: list[float] | None) -> None:
+                   policy: Policy, sure: list[float] | None) -> list[int]:
     """An opened block (paywall offer) covers everything that is not prose until prose resumes.
 
     A line a rule named only ``boilerplate`` (a date, a byline) is part of the block it stands
-    in: the date of a related headline is related."""
+    in: the date of a related headline is related. Returns the segments a block took over (not
+    the openers)."""
     i, n = 0, len(decisions)
+    taken: list[int] = []
     while i < n:
         opener = decisions[i]
         if opener.rule not in openers:
@@ -204,8 +209,10 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
             if classes[j] not in ("rule", "residue") or (classes[j] == "rule" and decisions[j].label == "boilerplate"):
                 decisions[j] = block
                 classes[j] = "rule"
+                taken.append(j)
             j += 1
         i = j
+    return taken
 
 
 def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
@@ -268,11 +275,15 @@ def _model_main_block(probability: np.ndarray, lengths: np.ndarray, policy: Poli
 
 
 def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[Span],
-                dom: dict[int, Span]) -> None:
+                dom: dict[int, Span], in_blocks: list[int], block_rename: float) -> None:
     """What was removed as plain ``boilerplate`` by a judge (model, context, repetition), not by a
     rule that named it, takes the label the page's markup names (HTML input), else the category
     stage's. The rule id still says why it was removed; the tagger names the stage that said what
-    it is."""
+    it is.
+
+    A line an opened block took over (``in_blocks``) keeps the opener's label unless the markup or
+    the category stage names another kind of chaff with at least ``block_rename`` probability: a
+    "Read more" header opens a related block, but the menu that follows it is navigation."""
     for i, d in enumerate(decisions):
         if d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
             named = dom.get(i)
@@ -280,6 +291,14 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
                 named = categories[i]
             if named is not None and named.label != "boilerplate":
                 decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
+    for i in in_blocks:
+        d = decisions[i]
+        named = dom.get(i)
+        if named is None and categories:
+            named = categories[i]
+        if (named is not None and named.score >= block_rename and d.label not in ("content", "title")
+                and named.label not in ("boilerplate", "markup", d.label)):
+            decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
@@ -291,8 +310,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     # the model's probability of content for each segment (its verdicts say how sure they are)
     content_p = ([q.score if q.label == "content" else 1.0 - q.score for q in p.quality]
                  if p.context == "model" else None)
-    _extend_blocks(doc, decisions, classes, p.block_openers, policy,
-                   content_p if policy.model_block_end <= 1.0 else None)
+    in_blocks = _extend_blocks(doc, decisions, classes, p.block_openers, policy,
+                               content_p if policy.model_block_end <= 1.0 else None)
     lengths = (doc.bounds[1] - doc.bounds[0]).astype(np.float64)
     others: list[tuple[int, int]] = []  # with the model: blocks kept beside the main one
     if p.context == "model":
@@ -349,7 +368,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     if p.categories or p.dom:
-        _name_chaff(decisions, classes, p.categories, {index[s.start]: s for s in p.dom})
+        _name_chaff(decisions, classes, p.categories, {index[s.start]: s for s in p.dom}, in_blocks,
+                    policy.block_rename_probability)
     kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}
     starts = [s.start for s in segments]
     inline = []

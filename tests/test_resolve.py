@@ -36,6 +36,45 @@ def test_resolve_block_opener_runs_until_prose_resumes() -> None:
     assert decisions[1].tagger == "block_v1" and decisions[1].rule == "paywall.x"
 
 
+def test_resolve_lines_a_block_took_over_take_a_surer_chaff_label() -> None:
+    """"Read more" opens a related block that runs over the menu after it; a line the category stage
+    names another kind of chaff surely enough takes that label, the opener keeps its own, and a
+    weak guess, a ``boilerplate`` guess or a guess of the same label leaves the block's label."""
+    text = "Read more\nHome\nSports\nWeather\nTerms\nA long sentence of prose resumes here and it ends like one."
+    doc = Document(text, split_segments(text))
+    s0 = doc.segments[0]
+    opener = Span(s0.start, s0.end, "related", 0.9, "phrases_v1", "related.section_header")
+    guesses = [("navigation", 0.9), ("navigation", 0.8), ("navigation", 0.4), ("boilerplate", 0.9),
+               ("related", 0.9), ("content", 0.9)]
+    categories = [Span(s.start, s.end, label, score, "m.categories", f"category.{label}")
+                  for s, (label, score) in zip(doc.segments, guesses, strict=True)]
+
+    def decide(rename: float) -> list:
+        proposals = Proposals(rules=[opener], residue=[], quality=_proposals(doc, ["short"] * 5 + ["good"]).quality,
+                              repetition=[], title=[], block_openers=frozenset({"related.section_header"}),
+                              categories=categories)
+        return resolve(doc, proposals, Policy(block_end_min_chars=40, block_rename_probability=rename)).decisions
+
+    decisions = decide(0.5)
+    assert [d.label for d in decisions] == ["related", "navigation", "related", "related", "related", "content"]
+    assert decisions[1].tagger == "m.categories" and decisions[1].rule == "related.section_header"
+    assert [d.label for d in decide(1.01)] == ["related"] * 5 + ["content"]
+
+
+def test_resolve_markup_names_lines_a_block_took_over() -> None:
+    """On HTML input the markup's evidence (the dom tagger, score 0.9) names a block's line first."""
+    text = "Read more\nHome\nA long sentence of prose resumes here and it ends like one."
+    doc = Document(text, split_segments(text))
+    s0, s1 = doc.segments[0], doc.segments[1]
+    opener = Span(s0.start, s0.end, "related", 0.9, "phrases_v1", "related.section_header")
+    dom = [Span(s1.start, s1.end, "navigation", 0.9, "dom_v1", "dom.tag:nav")]
+    proposals = Proposals(rules=[opener], residue=[], quality=_proposals(doc, ["short", "short", "good"]).quality,
+                          repetition=[], title=[], block_openers=frozenset({"related.section_header"}), dom=dom)
+    decisions = resolve(doc, proposals, Policy(block_end_min_chars=40)).decisions
+    assert [d.label for d in decisions] == ["related", "navigation", "content"]
+    assert decisions[1].tagger == "dom_v1"
+
+
 def test_resolve_short_good_lines_do_not_end_an_offer() -> None:
     """The model may read "or" or a perk bullet as prose; a line that short never ends the offer,
     a long good segment does."""
