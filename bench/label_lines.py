@@ -5,11 +5,14 @@
     python bench/label_lines.py import --corpus C --id ID page.tsv [--labeller NAME] [--second]
     python bench/label_lines.py agree            # lines labelled twice, and how often alike
     python bench/label_lines.py summary          # pages, lines and labels in the set
+    python bench/label_lines.py export|import --train ...   # a train page, for the training set
 
 The labels of a page live in bench/labels/categories/<corpus>/<id>.json (a second, independent
 labelling of some pages in bench/labels/categories-second/): the view's sha256 and one
 ``[start, end, label]`` per non-empty line, in code points. They are the category dev set:
-never trained on.
+never trained on. Pages of the train split labelled by the same guide live apart, in
+bench/labels/train/ (``--train``): the category stage learns from them (``winnow train
+--hand-labels``); a page of one set is refused by the other.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from winnow.document import LABEL_SET  # noqa: E402
 
 LABELS_DIR = ROOT / "bench" / "labels" / "categories"
 SECOND_DIR = ROOT / "bench" / "labels" / "categories-second"
+TRAIN_DIR = ROOT / "bench" / "labels" / "train"
+TRAIN_SECOND_DIR = ROOT / "bench" / "labels" / "train-second"
 
 
 def read_record(corpus: Path, page_id: str) -> dict:
@@ -60,10 +65,17 @@ def corpus_name(corpus: Path) -> str:
     return corpus.name.split(".")[0]
 
 
-def export(args: argparse.Namespace) -> int:
+def _record_of_split(args: argparse.Namespace) -> dict:
+    """The page, refused unless it is in the split its set holds: dev (the measure), or train."""
     record = read_record(args.corpus, args.id)
-    if record.get("split") != "dev":
-        raise SystemExit(f"{args.id} is in split {record.get('split')!r}: the category set holds dev pages only")
+    split = "train" if args.train else "dev"
+    if record.get("split") != split:
+        raise SystemExit(f"{args.id} is in split {record.get('split')!r}: this set holds {split} pages only")
+    return record
+
+
+def export(args: argparse.Namespace) -> int:
+    record = _record_of_split(args)
     text = record["views"][args.view]
     for n, (s, e) in enumerate(lines_of(text), 1):
         print(f"?\t{n}\t{text[s:e].replace(chr(9), chr(92) + 't')}")
@@ -71,7 +83,7 @@ def export(args: argparse.Namespace) -> int:
 
 
 def import_(args: argparse.Namespace) -> int:
-    record = read_record(args.corpus, args.id)
+    record = _record_of_split(args)
     text = record["views"][args.view]
     bounds = lines_of(text)
     rows = [r.split("\t", 2) for r in Path(args.tsv).read_text(encoding="utf-8").split("\n") if r.strip()]
@@ -86,7 +98,9 @@ def import_(args: argparse.Namespace) -> int:
         if len(row) > 2 and row[2] != text[s:e].replace("\t", "\\t"):
             raise SystemExit(f"line {row[1]}: its text differs from the view's line: export the page again")
         spans.append([s, e, label])
-    folder = (SECOND_DIR if args.second else LABELS_DIR) / corpus_name(args.corpus)
+    sets = {(False, False): LABELS_DIR, (False, True): SECOND_DIR,
+            (True, False): TRAIN_DIR, (True, True): TRAIN_SECOND_DIR}
+    folder = sets[(args.train, args.second)] / corpus_name(args.corpus)
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{args.id}.json"
     doc = {"corpus": corpus_name(args.corpus), "id": args.id, "view": args.view, "sha256": sha256(text),
@@ -100,11 +114,11 @@ def load_set(folder: Path = LABELS_DIR) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*/*.json"))]
 
 
-def agree(_: argparse.Namespace) -> int:
-    first = {(d["corpus"], d["id"]): d for d in load_set(LABELS_DIR)}
+def agree(args: argparse.Namespace) -> int:
+    first = {(d["corpus"], d["id"]): d for d in load_set(TRAIN_DIR if args.train else LABELS_DIR)}
     lines = same = 0
     confused: Counter = Counter()
-    for second in load_set(SECOND_DIR):
+    for second in load_set(TRAIN_SECOND_DIR if args.train else SECOND_DIR):
         one = first.get((second["corpus"], second["id"]))
         if one is None or one["sha256"] != second["sha256"]:
             continue
@@ -119,8 +133,8 @@ def agree(_: argparse.Namespace) -> int:
     return 0
 
 
-def summary(_: argparse.Namespace) -> int:
-    docs = load_set()
+def summary(args: argparse.Namespace) -> int:
+    docs = load_set(TRAIN_DIR if args.train else LABELS_DIR)
     labels = Counter(s[2] for d in docs for s in d["spans"])
     kinds = Counter(d["page_type"] for d in docs)
     print(f"pages: {len(docs)} ({dict(kinds)}); lines: {sum(labels.values())}")
@@ -137,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--corpus", type=Path, required=True)
         p.add_argument("--id", required=True)
         p.add_argument("--view", default="text")
+        p.add_argument("--train", action="store_true", help="a page of the train split, for the training set")
         if name == "import":
             p.add_argument("tsv")
             p.add_argument("--labeller", default="")
             p.add_argument("--second", action="store_true", help="an independent second labelling")
-    sub.add_parser("agree")
-    sub.add_parser("summary")
+    sub.add_parser("agree").add_argument("--train", action="store_true", help="the training set's pages")
+    sub.add_parser("summary").add_argument("--train", action="store_true", help="the training set")
     args = ap.parse_args(argv)
     return {"export": export, "import": import_, "agree": agree, "summary": summary}[args.command](args)
 
