@@ -77,9 +77,13 @@ def _train(args: argparse.Namespace) -> int:
     if missing:
         print(f"winnow train: no such corpus: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.hand_labels and not Path(args.hand_labels).is_dir():
+        print(f"winnow train: no such folder of hand labels: {args.hand_labels}", file=sys.stderr)
+        return 2
     engine = Engine.from_settings(settings)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
-    train(engine, stop, [Path(c) for c in args.corpus], out, seed=args.seed, limit=args.limit)
+    train(engine, stop, [Path(c) for c in args.corpus], out, seed=args.seed, limit=args.limit,
+          hand_labels=Path(args.hand_labels) if args.hand_labels else None)
     return 0
 
 
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     trainer.add_argument("--out", help="where to write the model (.npz); default: the one the service loads")
     trainer.add_argument("--seed", type=int, default=0)
     trainer.add_argument("--limit", type=int, help="use only the first N train pages of each corpus")
+    trainer.add_argument("--hand-labels", help="a folder of hand-labelled train pages the category stage learns "
+                         "from too (bench/labels/train, written by bench/label_lines.py --train)")
     trainer.set_defaults(func=_train)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -70,3 +70,40 @@ def test_rule_stage_bench_compares_the_shipped_finders_with_roomier_ones(tmp_pat
     assert "3 texts (every view, split all)" in run.stdout
     ratio = re.search(r"ratio shipped / roomy: (\d+\.\d+)", run.stdout)
     assert ratio and float(ratio.group(1)) > 0, run.stdout
+
+
+def test_category_cv_bench_names_the_held_out_hand_labelled_chaff(tmp_path):
+    """Four train pages whose markup names 30 menu links and 30 share links each; each page's text
+    view is labelled by hand. Two folds of two pages, two hand weights: every hand-labelled chaff
+    line of the held-out pages is named once per weight."""
+    import hashlib
+
+    corpus = tmp_path / "tiny.jsonl.gz"
+    labels = tmp_path / "labels" / "tiny"
+    labels.mkdir(parents=True)
+    menu = [f"Section {k}" for k in range(30)]
+    share = [f"Share on network {k}" for k in range(30)]
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for n in range(4):
+            html = ("<html><body><nav>" + "".join(f"<a href='/s{k}'>{m}</a><br>" for k, m in enumerate(menu))
+                    + f"</nav><article><p>{PROSE}</p><p>{PROSE} {n}</p></article><div class='share-bar'>"
+                    + "".join(f"<a href='/x{k}'>{s}</a><br>" for k, s in enumerate(share)) + "</div></body></html>")
+            text = "\n".join(menu + [PROSE, f"{PROSE} {n}"] + share)
+            f.write(json.dumps({"id": f"p{n}", "split": "train", "html": html, "gold": f"{PROSE}\n\n{PROSE} {n}",
+                                "views": {"text": text}}) + "\n")
+            spans, at = [], 0
+            for k, line in enumerate(text.split("\n")):
+                label = "navigation" if k < 30 else "content" if k < 32 else "social"
+                spans.append([at, at + len(line), label])
+                at += len(line) + 1
+            (labels / f"p{n}.json").write_text(json.dumps(
+                {"corpus": "tiny", "id": f"p{n}", "view": "text", "page_type": "article", "labeller": "t",
+                 "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "spans": spans}), encoding="utf-8")
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "category_cv.py"), str(corpus),
+                          "--hand-labels", str(tmp_path / "labels"), "--folds", "2", "--hand-weight", "0", "10"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "4 pages labelled by hand, 2 folds" in run.stderr
+    rows = re.findall(r"hand weight\s+(\d+): (\d+) chaff segments, accuracy (\d\.\d+)", run.stdout)
+    assert [(w, n) for w, n, _ in rows] == [("0", "240"), ("10", "240")], run.stdout
+    assert all(0.0 <= float(a) <= 1.0 for _, _, a in rows)

@@ -124,14 +124,14 @@ def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
                   Span(3, 4, "navigation", 0.6, "m.categories", "category.navigation"),
                   Span(4, 5, "boilerplate", 0.4, "m.categories", "category.boilerplate")]
     before = list(decisions)
-    _name_chaff(decisions, classes, categories, {})
+    _name_chaff(decisions, classes, categories, {}, [], 0.5)
     assert [d.label for d in decisions] == ["navigation", "ad", "related", "content", "boilerplate"]
     # the rule id still says why the segment was removed; the tagger, who named it
     assert decisions[2] == Decision("related", 0.6, "m.categories", "resolve.outside_main_block")
     # HTML input: what the markup names comes first; a rule's label still stands
     dom = {0: Span(0, 1, "comments", 0.9, "dom_v1", "dom.class:comments"),
            1: Span(1, 2, "navigation", 0.9, "dom_v1", "dom.tag:nav")}
-    _name_chaff(before, classes, categories, dom)
+    _name_chaff(before, classes, categories, dom, [], 0.5)
     assert [d.label for d in before] == ["comments", "ad", "related", "content", "boilerplate"]
     assert before[0] == Decision("comments", 0.9, "dom_v1", "model.bad")
 
@@ -180,3 +180,30 @@ def test_category_tagger_names_wordless_segments_markup(engine) -> None:
     assert spans["* * *"].label == "markup" and spans["|"].label == "markup"
     assert spans["Home"].label in engine.model.categories.labels + ("boilerplate",)
     assert all(s.tagger == f"{engine.model.name}.categories" for s in spans.values())
+
+
+def test_category_stage_of_two_classes_keeps_a_column_for_each(rules_engine, stop_hashes) -> None:
+    """scikit-learn fits two classes as one column of log-odds; the stage stores one per class, so
+    that scoring (a column per label) works and names each page's menu and share bar apart."""
+    from winnow.model.features import standardise
+    from winnow.model.train import build_examples, prepare
+    from winnow.model.train_categories import fit_categories
+
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
+             "asked whether the work could start before the winter, when traffic is lower.")
+    menu = [f"Section {k}" for k in range(30)]
+    share = [f"Share on network {k}" for k in range(30)]
+    html = ("<html><body><nav>" + "".join(f"<a href='/s{k}'>{m}</a><br>" for k, m in enumerate(menu))
+            + f"</nav><article><p>{prose}</p></article><div class='share-bar'>"
+            + "".join(f"<a href='/x{k}'>{s}</a><br>" for k, s in enumerate(share)) + "</div></body></html>")
+    record = {"id": "p1", "html": html, "gold": prose, "views": {"text": "\n".join(menu + [prose] + share)}}
+    examples = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False)
+    data = prepare(examples)
+    first = [np.zeros(len(ex.labels)) for ex in examples]
+    model = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed=0, log=lambda _m: None)
+    assert model.labels == ("navigation", "social")
+    assert model.hash_coef.shape[1] == 2 and model.intercept.shape == (2,)
+    ex = examples[0]
+    named, _ = model.name_each(model.scores(ex.feats, standardise(ex.feats.dense, data.dense_mean, data.dense_scale),
+                                            ex.rules, first[0]))
+    assert named[:30] == ["navigation"] * 30 and named[31:] == ["social"] * 30

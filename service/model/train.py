@@ -39,9 +39,10 @@ from .features import (
     count_of,
     standardise,
 )
+from .hand_labels import load_hand_labels, segment_targets
 from .labels import MIN_COVER, SHINGLE, gold_labels
 from .silver import silver_labels
-from .train_categories import category_targets, fit_categories
+from .train_categories import CHAFF_LABELS, HAND_WEIGHT, category_targets, fit_categories
 from .trees import TreeEnsemble, from_nodes
 
 VIEWS = ("text", "markdown", "wet")
@@ -64,6 +65,10 @@ class Example:
     categories: np.ndarray | None = None
     # the page's kind (WCXB's page_type; pages of the article corpora are articles)
     page_type: str = "article"
+    # the chaff label of each segment by hand (model/hand_labels.py), -1 where the hand says
+    # content, title or markup; None on a view nobody labelled
+    hand: np.ndarray | None = None
+    view: str = "text"  # which view of the page: text, markdown, wet, html, or gold (the gold text itself)
 
 
 def read_records(path: Path, split: str = "train") -> list[dict]:
@@ -74,12 +79,15 @@ def read_records(path: Path, split: str = "train") -> list[dict]:
 
 
 def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEWS, progress=None,
-                   with_gold: bool = True, silver: bool = True, html: bool = True) -> list[Example]:
+                   with_gold: bool = True, silver: bool = True, html: bool = True,
+                   hand: dict | None = None, corpus: str = "") -> list[Example]:
     """Segments, features and labels, measured exactly as the engine measures them when serving.
 
     With ``silver``, each view of a page with HTML also gets its chaff segments' categories from
     the DOM (model/silver.py), for the category stage. With ``html``, a page's HTML is one more
-    view: rendered whole as the service renders it, with the markup's hints (html.read_html)."""
+    view: rendered whole as the service renders it, with the markup's hints (html.read_html).
+    ``hand`` holds hand labels by (corpus, id, view) (model/hand_labels.py): a view labelled by
+    hand gets its segments' categories from them too."""
     examples = []
     for n, rec in enumerate(records, 1):
         # the gold text itself, as a page of its own: a page that is all prose (clean text sent
@@ -92,6 +100,7 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
             texts.insert(len(views), text)
             pages.insert(len(views), page)
         kinds = len(texts) - (1 if with_gold else 0)  # the views (and the HTML rendering), not the gold
+        names = list(views[:kinds]) + ["html"] * (kinds - len(views))
         for k, (text, page) in enumerate(zip(texts, pages, strict=True)):
             doc = engine.document(text, page=page)  # the taggers the model reads, as when serving
             if not doc.segments:
@@ -104,7 +113,10 @@ def build_examples(engine, stop: StopWordHashes, records: list[dict], views=VIEW
             categories = None
             if silver and k < kinds and rec.get("html"):
                 categories = category_targets(labels, silver_labels(rec["html"], text, starts, ends))
-            examples.append(Example(rec["id"], feats, rules, labels, categories, rec.get("page_type") or "article"))
+            labelled = hand.get((corpus, rec["id"], names[k])) if hand and k < kinds else None
+            by_hand = segment_targets(labelled, text, starts, ends, CHAFF_LABELS) if labelled else None
+            examples.append(Example(rec["id"], feats, rules, labels, categories, rec.get("page_type") or "article",
+                                    by_hand, names[k] if k < kinds else "gold"))
         if progress:
             progress(n, len(records))
     return examples
@@ -273,14 +285,15 @@ def assemble_model(data: Prepared, first_model: tuple[np.ndarray, float], ctx: n
 
 
 def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float = 1.0,
-        params: TreeParams = TreeParams(), log=print) -> SegmentModel:
+        params: TreeParams = TreeParams(), hand_weight: float = HAND_WEIGHT, log=print) -> SegmentModel:
     data = prepare(examples)
     first, _ = first_stage_out_of_fold(data, fold_of(examples, folds, seed), folds, c_first, seed, log)
     t0 = time.perf_counter()
     first_model = _fit_linear(data.x, data.y, data.weight, c_first, seed)
     log(f"  stage one, all data: {time.perf_counter() - t0:.1f} s")
     ctx = context_matrix(examples, first)
-    categories = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed, log=log)
+    categories = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed, hand_weight=hand_weight,
+                                log=log)
     t0 = time.perf_counter()
     card = {
         "name": "segment_model_v1",
@@ -296,6 +309,8 @@ def fit(examples: list[Example], seed: int = 0, folds: int = 5, c_first: float =
         "content_share": round(float(data.y.mean()), 4),
         "pages": len({ex.page for ex in examples}),
         "views": len(examples),
+        "hand_labelled_views": sum(1 for ex in examples if ex.hand is not None),
+        "hand_weight": hand_weight,
     }
     model = dataclasses.replace(assemble_model(data, first_model, ctx, np.arange(len(data.y)), params, seed, card),
                                 categories=categories)
@@ -309,13 +324,17 @@ def sha256_of(path: Path) -> str:
 
 
 def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: int = 0, limit: int | None = None,
-          log=None) -> SegmentModel:
+          log=None, hand_labels: Path | None = None) -> SegmentModel:
     """Read the corpora's train split, fit, write the artifact; returns the model.
 
-    ``engine`` supplies the rules (its model, if any, is not used)."""
+    ``engine`` supplies the rules (its model, if any, is not used). ``hand_labels``: a folder of
+    hand-labelled train pages (model/hand_labels.py) the category stage learns from too."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     started = time.perf_counter()
     examples, sources = [], []
+    hand = load_hand_labels(hand_labels) if hand_labels else {}
+    if hand_labels:
+        log(f"{hand_labels}: {len(hand)} views labelled by hand")
     for path in corpora:
         records = read_records(path, "train")[:limit]
         log(f"{path.name}: {len(records)} pages of split train")
@@ -324,7 +343,7 @@ def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: in
             if n % 20 == 0 or n == total:
                 log(f"  measured {n}/{total} pages of {name}")
 
-        examples += build_examples(engine, stop, records, progress=progress)
+        examples += build_examples(engine, stop, records, progress=progress, hand=hand, corpus=path.name.split(".")[0])
         sources.append({"file": path.name, "sha256": sha256_of(path), "pages": len(records), "split": "train"})
     model = fit(examples, seed=seed, log=log)
     model.card["data"] = sources

@@ -27,6 +27,11 @@ CATEGORY_STEPS = 300  # L-BFGS steps
 MIN_ROWS = 50  # a class seen on fewer training segments is not learned
 MIN_POSTS = 2  # gold lines named comments by one piece of evidence before it names posts, not a section
 NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when nothing named the line
+# a view labelled by hand (model/hand_labels.py) weighs this many silver-labelled views: a few
+# dozen pages that follow the guide against thousands of views whose markup only hints at it.
+# Chosen by bench/category_cv.py (2 folds of the 40 hand-labelled train pages, 3,272 chaff
+# segments): weight 0 (silver only) accuracy 0.604, macro-F1 0.396; 10: 0.620, 0.433; 30: 0.628, 0.423
+HAND_WEIGHT = 10.0
 
 
 def category_targets(labels: np.ndarray, silver: list[tuple[str, str]]) -> np.ndarray:
@@ -49,14 +54,16 @@ def category_targets(labels: np.ndarray, silver: list[tuple[str, str]]) -> np.nd
     return out
 
 
-def _rows(examples, first, dense_mean, dense_scale):
+def _rows(examples, first, dense_mean, dense_scale, hand_weight: float):
     from scipy import sparse
 
     blocks, inputs, ys, weights = [], [], [], []
     for ex, logit in zip(examples, first, strict=True):
-        if ex.categories is None:
+        by_hand = hand_weight > 0 and ex.hand is not None
+        targets = ex.hand if by_hand else ex.categories
+        if targets is None:
             continue
-        keep = np.flatnonzero(ex.categories >= 0)
+        keep = np.flatnonzero(targets >= 0)
         if not len(keep):
             continue
         n = len(ex.labels)
@@ -64,9 +71,10 @@ def _rows(examples, first, dense_mean, dense_scale):
                                   shape=(n, CATEGORY_SIZE))
         blocks.append(grams[keep])
         inputs.append(category_inputs(standardise(ex.feats.dense, dense_mean, dense_scale), ex.rules, logit)[keep])
-        ys.append(ex.categories[keep])
+        ys.append(targets[keep])
         w = np.sqrt(count_of(ex.feats.dense[:, 1]) + 1.0)[keep]
-        weights.append(w * (100.0 / max(math.fsum(w.tolist()), 1e-9)))  # each page weighs alike
+        page = 100.0 * (hand_weight if by_hand else 1.0)
+        weights.append(w * (page / max(math.fsum(w.tolist()), 1e-9)))  # each page weighs alike
     if not blocks:
         return None
     return sparse.vstack(blocks).tocsr(), np.vstack(inputs), np.concatenate(ys), np.concatenate(weights)
@@ -74,13 +82,15 @@ def _rows(examples, first, dense_mean, dense_scale):
 
 def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, dense_scale: np.ndarray,
                    seed: int, c: float = 1.0, smoothing: float = 0.3, min_probability: float = 0.3,
-                   log=print) -> CategoryModel | None:
-    """Multinomial logistic regression on the silver-labelled chaff segments; None without data."""
+                   hand_weight: float = HAND_WEIGHT, log=print) -> CategoryModel | None:
+    """Multinomial logistic regression on the silver-labelled chaff segments, and the hand-labelled
+    ones of views labelled by hand (weighing ``hand_weight`` views each; 0: their silver labels
+    instead); None without data."""
     from scipy import sparse
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    rows = _rows(examples, first, dense_mean, dense_scale)
+    rows = _rows(examples, first, dense_mean, dense_scale, hand_weight)
     if rows is None:
         log("  categories: no silver-labelled segments; the model names no chaff")
         return None
@@ -99,12 +109,16 @@ def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, de
     with warnings.catch_warnings():  # stopping at the step budget is the plan, not a failure
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x, target, sample_weight=weight[keep])
-    coef = model.coef_.T  # (features, classes)
-    log(f"  categories: {len(target)} segments, classes "
+    coef, intercept = model.coef_.T, model.intercept_  # (features, classes), (classes,)
+    if coef.shape[1] == 1:  # two classes: one column of log-odds for the second; softmax over (0, it)
+        coef = np.hstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    hand = sum(1 for ex in examples if ex.hand is not None) if hand_weight > 0 else 0
+    log(f"  categories: {len(target)} segments ({hand} views labelled by hand, weighing {hand_weight:g} each), classes "
         + ", ".join(f"{CHAFF_LABELS[k]} {counts[k]}" for k in classes)
         + f"; fitted in {time.perf_counter() - t0:.1f} s")
     return CategoryModel(labels=tuple(CHAFF_LABELS[k] for k in classes),
                          hash_coef=coef[:CATEGORY_SIZE].astype(np.float32),
                          input_coef=coef[CATEGORY_SIZE:].astype(np.float64),
-                         intercept=model.intercept_.astype(np.float64),
+                         intercept=intercept.astype(np.float64),
                          smoothing=smoothing, min_probability=min_probability)
