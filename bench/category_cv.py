@@ -32,23 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.model_cv import _log  # noqa: E402  (progress on stderr, as the model's cross-validation prints it)
 from winnow.config import Settings  # noqa: E402
 from winnow.engine import Engine  # noqa: E402
 from winnow.model.features import StopWordHashes, standardise  # noqa: E402
 from winnow.model.hand_labels import load_hand_labels, segment_targets  # noqa: E402
-from winnow.model.train import (  # noqa: E402
-    build_examples,
-    first_stage_out_of_fold,
-    fold_of,
-    prepare,
-    read_records,
-)
+from winnow.model.train import build_examples, first_stage_out_of_fold, fold_of, prepare, read_records  # noqa: E402
 from winnow.model.train_categories import CHAFF_LABELS, fit_categories  # noqa: E402
 from winnow.rules import load_word_lists  # noqa: E402
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _measure(args) -> tuple[list, list, np.ndarray, np.ndarray]:
