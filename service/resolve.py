@@ -284,18 +284,17 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
     A line an opened block took over (``in_blocks``) keeps the opener's label unless the markup or
     the category stage names another kind of chaff with at least ``block_rename`` probability: a
     "Read more" header opens a related block, but the menu that follows it is navigation."""
+    def name_of(i: int) -> Span | None:
+        named = dom.get(i)
+        return categories[i] if named is None and categories else named
+
     for i, d in enumerate(decisions):
         if d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
-            named = dom.get(i)
-            if named is None and categories:
-                named = categories[i]
+            named = name_of(i)
             if named is not None and named.label != "boilerplate":
                 decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
     for i in in_blocks:
-        d = decisions[i]
-        named = dom.get(i)
-        if named is None and categories:
-            named = categories[i]
+        d, named = decisions[i], name_of(i)
         if (named is not None and named.score >= block_rename and d.label not in ("content", "title")
                 and named.label not in ("boilerplate", "markup", d.label)):
             decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
