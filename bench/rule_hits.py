@@ -28,6 +28,7 @@ from winnow.document import Document  # noqa: E402
 from winnow.rules import load_rules  # noqa: E402
 from winnow.segment import split_segments  # noqa: E402
 from winnow.taggers.phrases import PhraseTagger  # noqa: E402
+from winnow.taggers.residue import ResidueTagger  # noqa: E402
 
 _LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _MARKUP = re.compile(r"!?\[|\]")
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ruleset = load_rules(Path(args.rules))
     tagger = PhraseTagger(ruleset)
+    residue = ResidueTagger(ruleset)  # the phrase rules match the visible text, as in the engine
     records = load(args.corpus, args.split)
     views = args.views.split(",")
     print(f"{len(records)} records of split {args.split}, {len(ruleset.rules)} rules", file=sys.stderr)
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         for view in views:
             text = rec["views"][view]
             doc = Document(text, split_segments(text))
+            doc.proposals[residue.role] = residue.tag(doc)
             for span in tagger.tag(doc):
                 piece = text[span.start:span.end]
                 fires[span.rule] += 1

@@ -53,6 +53,10 @@ KEPT_LABELS_DEFAULT = frozenset({"content", "title"})
 # like the headline, but never shown, so that the clean text keeps the headline once (the
 # headline the page shows, or none where the page shows none)
 PAGE_TITLE = "title.page_title"
+# the headline shown again further down (a breadcrumb, a related box): labelled title, never
+# shown, so the clean text keeps the headline once (docs/labelling.md, convention 1)
+HEADLINE_REPEAT = "title.headline_repeat"
+NOT_SHOWN = frozenset({PAGE_TITLE, HEADLINE_REPEAT})
 
 
 
@@ -161,8 +165,9 @@ class ModelReading:
 
 def shown(span: Span, keep: frozenset[str]) -> bool:
     """Whether the span's text is in the clean text: its label is kept, and it is not the <title>
-    line (the one place the answer's text and a span's label part: ``kept`` in the answer says it)."""
-    return span.label in keep and span.rule != PAGE_TITLE
+    line or a repeat of the headline (the places the answer's text and a span's label part:
+    ``kept`` in the answer says it)."""
+    return span.label in keep and span.rule not in NOT_SHOWN
 
 
 class Decision(NamedTuple):

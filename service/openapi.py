@@ -90,8 +90,9 @@ def _schemas(settings: Settings) -> dict:
                 "rule": {**nullable_string, "description": "the rule id, when a rule decided"},
                 "kept": {"type": "boolean",
                          "description": "the span's text is in the clean text: its label is kept, and it "
-                                        "is not the page's <title> line (rule title.page_title), which "
-                                        "is labelled title but never shown, so the headline is kept once"},
+                                        "is not the page's <title> line (rule title.page_title) or a repeat "
+                                        "of the headline (rule title.headline_repeat), which are labelled "
+                                        "title but never shown, so the headline is kept once"},
             },
         },
         "Version": {

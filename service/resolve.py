@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blocks import block_gain, main_block, more_blocks
-from .document import PAGE_TITLE, Decision, Document, Span
+from .document import HEADLINE_REPEAT, NOT_SHOWN, Decision, Document, Span
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
@@ -279,7 +279,8 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
     """What was removed as plain ``boilerplate`` by a judge (model, context, repetition), not by a
     rule that named it, takes the label the page's markup names (HTML input), else the category
     stage's. The rule id still says why it was removed; the tagger names the stage that said what
-    it is.
+    it is. A removed line without a letter or digit is ``markup``, whichever rule removed it
+    (docs/labelling.md).
 
     A line an opened block took over (``in_blocks``) keeps the opener's label unless the markup or
     the category stage names another kind of chaff with at least ``block_rename`` probability: a
@@ -289,7 +290,12 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
         return categories[i] if named is None and categories else named
 
     for i, d in enumerate(decisions):
-        if d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
+        if (categories and categories[i].label == "markup" and classes[i] != "residue"
+                and d.label not in ("content", "title", "markup", "image")):
+            # no letter or digit (the category stage's only certain name): markup, whichever rule
+            # removed it; residue named by its own rule (an image placeholder) keeps its name
+            decisions[i] = Decision("markup", d.score, categories[i].tagger, d.rule)
+        elif d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
             named = name_of(i)
             if named is not None and named.label != "boilerplate":
                 decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
@@ -359,11 +365,12 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     for span in p.title:
         i = index.get(span.start)
         # the headline the page shows (the <title> line's repeat) is the headline wherever it
-        # stands, and the <title> line is the <title> line (labelled title, never shown); a first
-        # line shaped like a headline is the title only before the main block
-        if i is None or classes[i] in ("rule", "residue"):
+        # stands, and the <title> line and the headline's repeats are title (never shown; a repeat
+        # in a rule's list, "Related" or a breadcrumb, too); a first line shaped like a headline
+        # is the title only before the main block
+        if i is None or classes[i] == "residue" or (classes[i] == "rule" and span.rule != HEADLINE_REPEAT):
             continue
-        if span.rule in (HEADLINE, PAGE_TITLE) or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
+        if span.rule == HEADLINE or span.rule in NOT_SHOWN or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     if p.categories or p.dom:

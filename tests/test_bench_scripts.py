@@ -107,3 +107,22 @@ def test_category_cv_bench_names_the_held_out_hand_labelled_chaff(tmp_path):
     rows = re.findall(r"hand weight\s+(\d+): (\d+) chaff segments, accuracy (\d\.\d+)", run.stdout)
     assert [(w, n) for w, n, _ in rows] == [("0", "240"), ("10", "240")], run.stdout
     assert all(0.0 <= float(a) <= 1.0 for _, _, a in rows)
+
+
+def test_rule_hits_bench_counts_fires_and_fires_on_gold_lines(tmp_path):
+    """Each of the 3 pages' text view fires "Advertisement" 3 times, never on the gold; the
+    markdown view's image residue is stripped first, as in the engine."""
+    corpus = tmp_path / "tiny.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for n in range(3):
+            text = "\n".join(["Home", "![](a.png)Advertisement", PROSE, "Share on Facebook", "Advertisement"] * 3)
+            f.write(json.dumps({"id": f"p{n}", "split": "train", "gold": PROSE + "\nShare on Facebook",
+                                "views": {"text": text}}) + "\n")
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "rule_hits.py"), "--corpus", str(corpus),
+                          "--views", "text"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()[1:]}
+    ad = [rule for rule, (fires, _, _) in rows.items() if rule.startswith("ad.") and int(fires) == 18]
+    assert ad and rows[ad[0]][1] == "0", run.stdout  # 2 lines x 3 repeats x 3 pages, none in gold
+    shares = [rule for rule, (fires, in_gold, _) in rows.items() if int(in_gold) == 9]
+    assert shares and shares[0].startswith("social."), run.stdout  # "Share on Facebook" is a gold line here

@@ -241,3 +241,22 @@ def test_more_blocks_takes_a_bounded_number_of_runs() -> None:
     lo, hi = main_block(gain)
     found = more_blocks(gain, lo, hi, 0.5)
     assert len(found) == MAX_MORE_BLOCKS and all(gain[a:b].sum() == 1.0 for a, b in found)
+
+
+def test_resolve_a_removed_line_without_a_letter_or_digit_is_markup_whichever_rule_removed_it() -> None:
+    """The guide: a line with no letter or digit is markup ("×" was navigation by a rule). The
+    category stage names such a line markup; a kept line and an image placeholder keep their labels."""
+    text = "×\n![](a.png)\n★★★\nA long sentence of prose is here and it ends like one.\nHome"
+    doc = Document(text, split_segments(text))
+    seg = doc.segments
+    rules = [Span(seg[0].start, seg[0].end, "navigation", 0.9, "phrases_v1", "navigation.controls")]
+    residue = [Span(seg[1].start, seg[1].end, "image", 0.99, "residue_v1", "image.markdown")]
+    named = ["markup", "markup", "markup", "related", "navigation"]
+    categories = [Span(s.start, s.end, label, 1.0, "m.categories", f"category.{label}")
+                  for s, label in zip(seg, named, strict=True)]
+    quality = _proposals(doc, ["bad", "bad", "good", "good", "bad"]).quality
+    proposals = Proposals(rules=rules, residue=residue, quality=quality, repetition=[], title=[],
+                          block_openers=frozenset(), categories=categories)
+    decisions = resolve(doc, proposals, Policy()).decisions
+    assert [d.label for d in decisions] == ["markup", "image", "content", "content", "navigation"]
+    assert decisions[0].rule == "navigation.controls" and decisions[0].tagger == "m.categories"

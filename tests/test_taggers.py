@@ -1,8 +1,8 @@
-from winnow.document import Document
+from winnow.document import KEPT_LABELS_DEFAULT, Document, shown
 from winnow.segment import split_segments
 from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from winnow.taggers.repetition import RepetitionTagger
-from winnow.taggers.title import HEADLINE_WINDOW, TitleTagger
+from winnow.taggers.title import HEADLINE_WINDOW, REPEAT_MIN_WORDS, TitleTagger
 from winnow.taggers.unjudged import UnjudgedTagger
 
 STOP = StopWords({"english": frozenset("the a of and to in that it was for on said they would if before were".split()),
@@ -128,3 +128,25 @@ def test_title_a_title_shaped_line_that_leads_into_text_is_the_headline() -> Non
     first = "3.1 Git Branching - Branches in a Nutshell"
     assert [s.rule for s in tagger.tag(_doc(first + "\n" + PROSE))] == ["title.first_line"]
     assert {s.rule for s in tagger.tag(_doc(first + "\nHome\nDocs\n" + PROSE))} == {"title.page_title"}
+
+
+def test_title_the_headline_said_again_further_down_is_title_and_never_shown() -> None:
+    """A breadcrumb's last item or the page in its own related box says the headline again
+    (letters and digits alike, case folded): title, not shown, so the clean text keeps it once;
+    the headline itself is shown. A headline of fewer than ``REPEAT_MIN_WORDS`` words said again
+    is a menu item."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    head = "Council delays the budget vote again"
+    assert len(head.split()) >= REPEAT_MIN_WORDS
+    text = "\n".join([f"{head} - Example News", "Home", head, PROSE, "More stories", head.upper() + "!", "Other story"])
+    spans = tagger.tag(_doc(text))
+    assert [s.rule for s in spans] == ["title.page_title", "title.headline", "title.headline_repeat"]
+    assert text[spans[2].start:spans[2].end] == head.upper() + "!"
+    assert [shown(s, KEPT_LABELS_DEFAULT) for s in spans] == [False, True, False]
+    # the first line is the headline: its repeats are found too
+    spans = tagger.tag(_doc("\n".join([head, PROSE, "Home > News > " + head, head])))
+    assert [s.rule for s in spans] == ["title.first_line", "title.headline_repeat"]
+    # a short headline said again: the page's name in a menu, left to the other stages
+    short = "Smart home thermostats"
+    spans = tagger.tag(_doc("\n".join([f"{short} - Example Shop", "Home", short, PROSE, short])))
+    assert [s.rule for s in spans] == ["title.page_title", "title.headline"]

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-from ..document import PAGE_TITLE, Document, Span
+import numpy as np
+
+from ..document import HEADLINE_REPEAT, PAGE_TITLE, Document, Span
 from ..text import HEADLINE_NOT_END
 
 _WORD = re.compile(r"\w+")
@@ -34,6 +36,9 @@ MIN_HEADLINE_CHARS = 8  # a shorter repeat ("News") is a menu item as likely as 
 MIN_HEADLINE_SHARE = 0.15  # of the <title> line's letters and digits
 AFTER_HEADLINE = 3  # segments after a repeat searched for the text a headline leads into
 TEXT_AFTER_CHARS = 60  # a segment this long is text, not another menu item
+# a shorter headline said again ("Smart Thermostats", "Ansible playbooks") is the page's name in a
+# menu, navigation (hand-labelled train pages: 14 of 16 such repeats); a headline's words are more
+REPEAT_MIN_WORDS = 5
 _SITE_SUFFIX = re.compile(r"\s[-|–—·•]\s+(?=[^\s\W_a-z])[^-|–—·•\s]+(?:\s[^-|–—·•\s]+){0,3}$")
 
 
@@ -69,7 +74,7 @@ class TitleTagger:
         if repeat is not None:
             shown = doc.segments[repeat]
             headline = Span(shown.start, shown.end, "title", self.score, self.name, "title.headline")
-            return [*self._page_title(doc, first), headline]
+            return [*self._page_title(doc, first), headline, *self._again(doc, repeat, first, vstarts, vends)]
         if len(_WORD.findall(piece)) < self.min_words:
             return []
         headline = piece[:site.start()] if site else piece
@@ -79,7 +84,29 @@ class TitleTagger:
         # leads straight into text (a clean answer sent again) is the headline
         if (site or in_cells) and not self._leads_into_text(doc, first, vstarts, vends):
             return self._page_title(doc, first)
-        return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line")]
+        return [Span(seg.start, seg.end, "title", self.score, self.name, "title.first_line"),
+                *self._again(doc, first, first, vstarts, vends)]
+
+    def _again(self, doc: Document, headline: int, first: int, vstarts: list[int], vends: list[int]) -> list[Span]:
+        """The segments past the <title> line that read as the headline again, letters and digits
+        alike, case folded (a breadcrumb's last item, the page in its own related box): labelled
+        title and never shown (``HEADLINE_REPEAT``), for a headline of ``REPEAT_MIN_WORDS`` words
+        or more. Only segments of about the headline's length are read."""
+        key = _FOLD.sub(" ", doc.visible.text[vstarts[headline]:vends[headline]]).strip().casefold()
+        if len(key) < MIN_HEADLINE_CHARS or key.count(" ") + 1 < REPEAT_MIN_WORDS:
+            return []
+        starts, ends = doc.visible_bounds
+        size = ends - starts
+        near = np.flatnonzero((size >= len(key) // 2) & (size <= 2 * len(key) + 8)).tolist()
+        line = doc.segments[first].line
+        spans = []
+        for i in near:
+            seg = doc.segments[i]
+            if i == headline or seg.line == line:
+                continue
+            if _FOLD.sub(" ", doc.visible.text[vstarts[i]:vends[i]]).strip().casefold() == key:
+                spans.append(Span(seg.start, seg.end, "title", self.score, self.name, HEADLINE_REPEAT))
+        return spans
 
     @staticmethod
     def _leads_into_text(doc: Document, first: int, vstarts: list[int], vends: list[int]) -> bool:
