@@ -63,6 +63,7 @@ def _train(args: argparse.Namespace) -> int:
     from .engine import Engine
     from .model.features import StopWordHashes
     from .model.train import train
+    from .model.train_categories import HAND_WEIGHT
     from .rules import load_word_lists
 
     try:
@@ -82,8 +83,9 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     engine = Engine.from_settings(settings)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
+    hand_weight = HAND_WEIGHT if args.hand_weight is None else args.hand_weight
     train(engine, stop, [Path(c) for c in args.corpus], out, seed=args.seed, limit=args.limit,
-          hand_labels=Path(args.hand_labels) if args.hand_labels else None)
+          hand_labels=Path(args.hand_labels) if args.hand_labels else None, hand_weight=hand_weight)
     return 0
 
 
@@ -126,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     trainer.add_argument("--limit", type=int, help="use only the first N train pages of each corpus")
     trainer.add_argument("--hand-labels", help="a folder of hand-labelled train pages the category stage learns "
                          "from too (bench/labels/train, written by bench/label_lines.py --train)")
+    trainer.add_argument("--hand-weight", type=float,
+                         help="how many silver-labelled views one hand-labelled view weighs "
+                              "(default: the shipped model's, model/train_categories.py HAND_WEIGHT)")
     trainer.set_defaults(func=_train)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -20,6 +20,7 @@ pytest.importorskip("sklearn", reason="training needs the [train] extra (scikit-
 from winnow.engine import Engine  # noqa: E402
 from winnow.model.artifact import ModelError, SegmentModel  # noqa: E402
 from winnow.model.train import train  # noqa: E402
+from winnow.model.train_categories import HAND_WEIGHT  # noqa: E402
 from winnow.model.trees import TreeEnsemble  # noqa: E402
 
 WORDS = ("the council said that it would review the plan for the old bridge and the new road after "
@@ -183,3 +184,24 @@ def test_page_types_can_be_balanced(corpus, rules_engine, stop_hashes):
     assert total(balanced, "product") == pytest.approx(total(balanced, "article"))
     assert total(alike, "product") < total(halfway, "product") < total(balanced, "product")
     assert np.array_equal(alike.y, balanced.y)
+
+
+@pytest.mark.parametrize(("argv", "weight"), [([], HAND_WEIGHT), (["--hand-weight", "25"], 25.0)])
+def test_cli_train_passes_the_hand_weight_to_the_fit(corpus, tmp_path, monkeypatch, argv, weight):
+    """`winnow train --hand-weight W` fits the category stage with W (default: the shipped HAND_WEIGHT)."""
+    import winnow.model.train as train_module
+    from winnow.cli import main
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(examples, seed=0, log=None, hand_weight=None, **kwargs):
+        seen.append(hand_weight)
+        raise Stop
+
+    monkeypatch.setattr(train_module, "fit", fake_fit)
+    with pytest.raises(Stop):
+        main(["train", str(corpus), "--out", str(tmp_path / "m.npz"), "--limit", "2", *argv])
+    assert seen == [weight]

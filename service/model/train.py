@@ -324,11 +324,12 @@ def sha256_of(path: Path) -> str:
 
 
 def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: int = 0, limit: int | None = None,
-          log=None, hand_labels: Path | None = None) -> SegmentModel:
+          log=None, hand_labels: Path | None = None, hand_weight: float = HAND_WEIGHT) -> SegmentModel:
     """Read the corpora's train split, fit, write the artifact; returns the model.
 
     ``engine`` supplies the rules (its model, if any, is not used). ``hand_labels``: a folder of
-    hand-labelled train pages (model/hand_labels.py) the category stage learns from too."""
+    hand-labelled train pages (model/hand_labels.py) the category stage learns from too, each
+    view weighing ``hand_weight`` silver-labelled views."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     started = time.perf_counter()
     examples, sources = [], []
@@ -345,7 +346,7 @@ def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: in
 
         examples += build_examples(engine, stop, records, progress=progress, hand=hand, corpus=path.name.split(".")[0])
         sources.append({"file": path.name, "sha256": sha256_of(path), "pages": len(records), "split": "train"})
-    model = fit(examples, seed=seed, log=log)
+    model = fit(examples, seed=seed, log=log, hand_weight=hand_weight)
     model.card["data"] = sources
     model.save(out)
     log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.1f} s")
