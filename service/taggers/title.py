@@ -42,6 +42,12 @@ REPEAT_MIN_WORDS = 5
 _SITE_SUFFIX = re.compile(r"\s[-|–—·•]\s+(?=[^\s\W_a-z])[^-|–—·•\s]+(?:\s[^-|–—·•\s]+){0,3}$")
 
 
+
+def _folded(text: str) -> str:
+    """Letters and digits alike, case folded: words joined by single blanks."""
+    return _FOLD.sub(" ", text).strip().casefold()
+
+
 class TitleTagger:
     name = "title_v1"
     role = "title"
@@ -92,7 +98,7 @@ class TitleTagger:
         alike, case folded (a breadcrumb's last item, the page in its own related box): labelled
         title and never shown (``HEADLINE_REPEAT``), for a headline of ``REPEAT_MIN_WORDS`` words
         or more. Only segments of about the headline's length are read."""
-        key = _FOLD.sub(" ", doc.visible.text[vstarts[headline]:vends[headline]]).strip().casefold()
+        key = _folded(doc.visible.text[vstarts[headline]:vends[headline]])
         if len(key) < MIN_HEADLINE_CHARS or key.count(" ") + 1 < REPEAT_MIN_WORDS:
             return []
         starts, ends = doc.visible_bounds
@@ -104,7 +110,7 @@ class TitleTagger:
             seg = doc.segments[i]
             if i == headline or seg.line == line:
                 continue
-            if _FOLD.sub(" ", doc.visible.text[vstarts[i]:vends[i]]).strip().casefold() == key:
+            if _folded(doc.visible.text[vstarts[i]:vends[i]]) == key:
                 spans.append(Span(seg.start, seg.end, "title", self.score, self.name, HEADLINE_REPEAT))
         return spans
 
@@ -133,7 +139,7 @@ class TitleTagger:
         """The segment after the <title> line that reads as the line's start, the headline
         without the site's name and section ("Headline - Help - Site Forums": "Headline"), letters
         and digits alike, case folded; within the next ``HEADLINE_WINDOW`` segments."""
-        key = _FOLD.sub(" ", piece).strip().casefold()
+        key = _folded(piece)
         shortest = max(MIN_HEADLINE_CHARS, int(MIN_HEADLINE_SHARE * len(key)))
         if len(key) < shortest:
             return None
@@ -146,7 +152,7 @@ class TitleTagger:
                 continue
             if lead not in visible[vstarts[i]:vstarts[i] + len(lead) + 8].casefold():
                 continue
-            shown = _FOLD.sub(" ", visible[vstarts[i]:vends[i]]).strip().casefold()
+            shown = _folded(visible[vstarts[i]:vends[i]])
             if len(shown) >= shortest and key.startswith(shown) and key[len(shown):len(shown) + 1] in ("", " "):
                 found.append(i)
         # a menu or breadcrumb may name the page too: the headline is the repeat that text follows
