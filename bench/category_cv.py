@@ -3,16 +3,19 @@
 
     python bench/category_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \\
         ../shared/corpus/wcxb.jsonl.gz [--hand-labels bench/labels/train] [--folds 4] \\
-        [--hand-weight 0 5 10 20] [--seed 0] [--cache /tmp/category_cv.pkl]
+        [--hand-weight 0 5 10 20] [--c 1 10] [--balance 0 0.5] [--smoothing 0.3] [--min-probability 0.3] [--seed 0] \\
+        [--cache /tmp/category_cv.pkl]
 
 The hand-labelled train pages (bench/label_lines.py --train) are split into folds by page. For each
-fold and each hand weight, the category stage is fitted as `winnow train` fits it (silver labels
-of every view, the hand labels of the labelled views weighing ``--hand-weight`` views each; 0: their
-silver labels instead, as before hand labels existed) on every page but the fold's, and names the
-chaff lines of the fold's hand-labelled views. The verdict inputs are stage one's out-of-fold
-log-odds, as in training. Printed per weight: accuracy on the lines the hand calls chaff (not
-content, title or markup), macro-F1 over their labels, and the share named ``boilerplate``.
-Dev pages and the category dev set are never read.
+fold, hand weight, C and balance, the category stage is fitted as `winnow train` fits it (silver
+labels of every view, the hand labels of the labelled views weighing ``--hand-weight`` views each;
+0: their silver labels instead, as before hand labels existed; ``--c``: the inverse regularisation
+strength; ``--balance``: how far the classes are evened out) on every page but the fold's, and
+names the chaff lines of the fold's hand-labelled views with each ``--smoothing`` and
+``--min-probability`` (read when naming: one fit serves them all). The verdict inputs are stage
+one's out-of-fold log-odds, as in training. Printed per setting: accuracy on the lines the hand
+calls chaff (not content, title or markup), macro-F1 over their labels, and the share named
+``boilerplate``. Dev pages and the category dev set are never read.
 
 --cache keeps the measured examples and stage one's verdicts (pickle, a local scratch file only).
 """
@@ -38,7 +41,7 @@ from winnow.engine import Engine  # noqa: E402
 from winnow.model.features import StopWordHashes, standardise  # noqa: E402
 from winnow.model.hand_labels import load_hand_labels, segment_targets  # noqa: E402
 from winnow.model.train import build_examples, first_stage_out_of_fold, fold_of, prepare, read_records  # noqa: E402
-from winnow.model.train_categories import CHAFF_LABELS, fit_categories  # noqa: E402
+from winnow.model.train_categories import BALANCE, CHAFF_LABELS, SMOOTHING, fit_categories  # noqa: E402
 from winnow.rules import load_word_lists  # noqa: E402
 
 
@@ -119,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hand-labels", type=Path, default=ROOT / "bench" / "labels" / "train")
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--hand-weight", type=float, nargs="+", default=[0.0, 5.0, 10.0, 20.0])
+    ap.add_argument("--c", type=float, nargs="+", default=[1.0], help="inverse regularisation strengths")
+    ap.add_argument("--balance", type=float, nargs="+", default=[BALANCE], help="class balance exponents")
+    ap.add_argument("--smoothing", type=float, nargs="+", default=[SMOOTHING])
+    ap.add_argument("--min-probability", type=float, nargs="+", default=[0.3])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path)
     args = ap.parse_args(argv)
@@ -130,33 +137,37 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"{len(labelled)} hand-labelled pages: fewer than {args.folds} folds")
     fold = {page: k % args.folds for k, page in enumerate(labelled)}
     _log(f"{len(examples)} views, {len(labelled)} pages labelled by hand, {args.folds} folds")
-    results = {}
+    namings = [(sm, mp) for sm in args.smoothing for mp in args.min_probability]
     for weight in args.hand_weight:
-        pairs: list[tuple[str, str]] = []
-        confused: Counter = Counter()
-        for k in range(args.folds):
-            held = {p for p, f in fold.items() if f == k}
-            train = [i for i, ex in enumerate(examples) if ex.page not in held]
-            model = fit_categories([examples[i] for i in train], [first[i] for i in train], mean, scale,
-                                   args.seed, hand_weight=weight, log=lambda _m: None)
-            if model is None:
-                raise SystemExit(f"fold {k + 1}: too few chaff segments for a category stage (fewer than two "
-                                 "classes with enough of them)")
-            for i, ex in enumerate(examples):
-                if ex.page not in held or ex.hand is None:
-                    continue
-                logp = model.scores(ex.feats, standardise(ex.feats.dense, mean, scale), ex.rules, first[i])
-                named, _ = model.name_each(logp)
-                for g, p in zip(ex.hand.tolist(), named, strict=True):
-                    if g >= 0:
-                        pairs.append((CHAFF_LABELS[g], p))
-                        if CHAFF_LABELS[g] != p:
-                            confused[(CHAFF_LABELS[g], p)] += 1
-            _log(f"  hand weight {weight:g}: fold {k + 1}/{args.folds} done")
-        results[weight] = r = _scores(pairs)
-        print(f"hand weight {weight:5g}: {r['lines']} chaff segments, accuracy {r['accuracy']:.3f}, "
-              f"macro-F1 {r['macro_f1']:.3f}, named boilerplate {r['boilerplate_share']:.3f}; most confused: "
-              + ", ".join(f"{g}->{p} {n}" for (g, p), n in confused.most_common(4)), flush=True)
+        for c, balance in [(c, b) for c in args.c for b in args.balance]:
+            pairs: dict = {key: [] for key in namings}
+            for k in range(args.folds):
+                held = {p for p, f in fold.items() if f == k}
+                train = [i for i, ex in enumerate(examples) if ex.page not in held]
+                model = fit_categories([examples[i] for i in train], [first[i] for i in train], mean, scale,
+                                       args.seed, c=c, hand_weight=weight, balance=balance,
+                                       log=lambda _m: None)
+                if model is None:
+                    raise SystemExit(f"fold {k + 1}: too few chaff segments for a category stage (fewer than two "
+                                     "classes with enough of them)")
+                for key in namings:
+                    named_by = replace(model, smoothing=key[0], min_probability=key[1])
+                    for i, ex in enumerate(examples):
+                        if ex.page not in held or ex.hand is None:
+                            continue
+                        logp = named_by.scores(ex.feats, standardise(ex.feats.dense, mean, scale), ex.rules, first[i])
+                        named, _ = named_by.name_each(logp)
+                        pairs[key] += [(CHAFF_LABELS[g], p) for g, p in zip(ex.hand.tolist(), named, strict=True)
+                                       if g >= 0]
+                _log(f"  hand weight {weight:g}, C {c:g}, balance {balance:g}: fold {k + 1}/{args.folds} done")
+            for (sm, mp), got in pairs.items():
+                r = _scores(got)
+                confused = Counter((g, p) for g, p in got if g != p)
+                print(f"hand weight {weight:5g}, C {c:5g}, balance {balance:4g}, smoothing {sm:4g}, "
+                      f"min probability {mp:4g}: "
+                      f"{r['lines']} chaff segments, accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}, "
+                      f"named boilerplate {r['boilerplate_share']:.3f}; most confused: "
+                      + ", ".join(f"{g}->{p} {n}" for (g, p), n in confused.most_common(4)), flush=True)
     return 0
 
 

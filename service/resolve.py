@@ -21,6 +21,7 @@ from .text import SENTENCE_END
 RESOLVER = "resolver_v1"
 HEADLINE = "title.headline"  # the title tagger's rule for the headline a page shows below its menus
 CONTENT_CLASSES = ("good", "neargood")
+UNRENAMED_BLOCKS = ("content", "title", "paywall")  # a block of these keeps its label throughout
 FIXED_CLASSES = ("rule", "repeated", "residue")  # decided before context: smoothing leaves them alone
 _SENTENCE_END = frozenset(SENTENCE_END)
 # which judge the content tagger's verdicts come from, told by their rule ids ("model.good")
@@ -284,7 +285,10 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
 
     A line an opened block took over (``in_blocks``) keeps the opener's label unless the markup or
     the category stage names another kind of chaff with at least ``block_rename`` probability: a
-    "Read more" header opens a related block, but the menu that follows it is navigation."""
+    "Read more" header opens a related block, but the menu that follows it is navigation. A
+    paywall offer is one piece, whatever its lines look like alone ("or", "Log in here", a price):
+    its block is never renamed (seed 000: the category stage, fitted with its classes evened out,
+    calls an offer's "Read unlimited articles for free today: / or" a newsletter prompt)."""
     def name_of(i: int) -> Span | None:
         named = dom.get(i)
         return categories[i] if named is None and categories else named
@@ -301,7 +305,7 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
                 decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
     for i in in_blocks:
         d, named = decisions[i], name_of(i)
-        if (named is not None and named.score >= block_rename and d.label not in ("content", "title")
+        if (named is not None and named.score >= block_rename and d.label not in UNRENAMED_BLOCKS
                 and named.label not in ("boilerplate", "markup", d.label)):
             decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
 
@@ -370,7 +374,9 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         # is the title only before the main block
         if i is None or classes[i] == "residue" or (classes[i] == "rule" and span.rule != HEADLINE_REPEAT):
             continue
-        if span.rule == HEADLINE or span.rule in NOT_SHOWN or (classes[i] not in FIXED_CLASSES and i < max(start, 1)):
+        # (a repeated line too: the <title> line's words are said again by the headline below)
+        before_main = classes[i] not in ("rule", "residue") and i < max(start, 1)
+        if span.rule == HEADLINE or span.rule in NOT_SHOWN or before_main:
             decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
 
     if p.categories or p.dom:

@@ -100,13 +100,19 @@ def test_category_cv_bench_names_the_held_out_hand_labelled_chaff(tmp_path):
                 {"corpus": "tiny", "id": f"p{n}", "view": "text", "page_type": "article", "labeller": "t",
                  "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "spans": spans}), encoding="utf-8")
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "category_cv.py"), str(corpus),
-                          "--hand-labels", str(tmp_path / "labels"), "--folds", "2", "--hand-weight", "0", "10"],
+                          "--hand-labels", str(tmp_path / "labels"), "--folds", "2", "--hand-weight", "0", "10",
+                          "--c", "1", "--balance", "0", "--smoothing", "0.3", "--min-probability", "0.3", "1.01"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "4 pages labelled by hand, 2 folds" in run.stderr
-    rows = re.findall(r"hand weight\s+(\d+): (\d+) chaff segments, accuracy (\d\.\d+)", run.stdout)
-    assert [(w, n) for w, n, _ in rows] == [("0", "240"), ("10", "240")], run.stdout
-    assert all(0.0 <= float(a) <= 1.0 for _, _, a in rows)
+    rows = re.findall(r"hand weight\s+(\d+), C\s+1, balance\s+0, smoothing\s+0.3, min probability\s+([\d.]+): "
+                      r"(\d+) chaff segments, accuracy (\d\.\d+), macro-F1 \d\.\d+, named boilerplate (\d\.\d+)",
+                      run.stdout)
+    assert [(w, mp, n) for w, mp, n, _, _ in rows] == [
+        ("0", "0.3", "240"), ("0", "1.01", "240"), ("10", "0.3", "240"), ("10", "1.01", "240")], run.stdout
+    assert all(0.0 <= float(a) <= 1.0 for _, _, _, a, _ in rows)
+    # no class is ever as likely as 1.01: every line is named boilerplate
+    assert [float(b) for _, mp, _, _, b in rows if mp == "1.01"] == [1.0, 1.0]
 
 
 def test_rule_hits_bench_counts_fires_and_fires_on_gold_lines(tmp_path):

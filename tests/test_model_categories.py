@@ -207,3 +207,35 @@ def test_category_stage_of_two_classes_keeps_a_column_for_each(rules_engine, sto
     named, _ = model.name_each(model.scores(ex.feats, standardise(ex.feats.dense, data.dense_mean, data.dense_scale),
                                             ex.rules, first[0]))
     assert named[:30] == ["navigation"] * 30 and named[31:] == ["social"] * 30
+
+
+def test_category_stage_balance_evens_the_classes_out(rules_engine, stop_hashes) -> None:
+    """A page with four times more menu lines than share lines: with ``balance`` 1 both classes weigh
+    alike in the fit, so the share bar's prior (intercept) rises against the menu's; at 0 the
+    classes weigh as they come. Either way each line is named by its own class."""
+    from winnow.model.features import standardise
+    from winnow.model.train import build_examples, prepare
+    from winnow.model.train_categories import fit_categories
+
+    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
+             "asked whether the work could start before the winter, when traffic is lower.")
+    menu = [f"Section {k}" for k in range(240)]
+    share = [f"Share on network {k}" for k in range(60)]
+    html = ("<html><body><nav>" + "".join(f"<a href='/s{k}'>{m}</a><br>" for k, m in enumerate(menu))
+            + f"</nav><article><p>{prose}</p></article><div class='share-bar'>"
+            + "".join(f"<a href='/x{k}'>{s}</a><br>" for k, s in enumerate(share)) + "</div></body></html>")
+    record = {"id": "p1", "html": html, "gold": prose, "views": {"text": "\n".join(menu + [prose] + share)}}
+    examples = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False)
+    data = prepare(examples)
+    first = [np.zeros(len(ex.labels)) for ex in examples]
+    prior = {}
+    for balance in (0.0, 1.0):
+        model = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed=0, balance=balance,
+                               log=lambda _m: None)
+        assert model.labels == ("navigation", "social")
+        prior[balance] = model.intercept[1] - model.intercept[0]
+        ex = examples[0]
+        named, _ = model.name_each(model.scores(ex.feats, standardise(ex.feats.dense, data.dense_mean,
+                                                                      data.dense_scale), ex.rules, first[0]))
+        assert named[:240] == ["navigation"] * 240 and named[241:] == ["social"] * 60
+    assert prior[1.0] > prior[0.0] + 0.1, prior

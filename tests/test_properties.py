@@ -141,4 +141,5 @@ def test_properties_cleaning_clean_corpus_text_removes_at_most_markup(engine) ->
     assert share <= SHARE_THAT_MAY_CHANGE, grew
 
 
-SHARE_THAT_MAY_CHANGE = 0.01  # the goal; measured 0.92% (29 of 3,158 views, engine 0.6.0; 0.89% in 0.5.0)
+# measured 0.76% (24 of 3,158 views, engine 0.11.0; 2.03% in 0.10.0, 0.92% in 0.6.0)
+SHARE_THAT_MAY_CHANGE = 0.01  # the goal

@@ -260,3 +260,30 @@ def test_resolve_a_removed_line_without_a_letter_or_digit_is_markup_whichever_ru
     decisions = resolve(doc, proposals, Policy()).decisions
     assert [d.label for d in decisions] == ["markup", "image", "content", "content", "navigation"]
     assert decisions[0].rule == "navigation.controls" and decisions[0].tagger == "m.categories"
+
+
+def test_resolve_a_headline_shaped_first_line_said_again_is_the_title_not_a_repeated_line() -> None:
+    """The page's <title> without the site's name comes first, and the page shows it again below
+    its menu: the repetition tagger finds the line twice, yet the first line, before the main
+    block, is the title (kept); a rule's line stays the rule's."""
+    head = "Code Kata: Formatting Compound Strings In ColdFusion"
+    prose = "A long sentence of prose resumes here and it ends like one, as an article's do."
+    text = "\n".join([head, "Home", head, prose, prose + " Again."])
+    doc = Document(text, split_segments(text))
+    segs = doc.segments
+    repeated = [Span(segs[i].start, segs[i].end, "navigation", 0.7, "repetition_v1", "repetition.repeated_line")
+                for i in (0, 2)]
+    title = [Span(segs[0].start, segs[0].end, "title", 0.8, "title_v1", "title.first_line")]
+    base = _proposals(doc, ["short", "short", "short", "good", "good"])
+
+    def decide(rules=(), title=title) -> list:
+        proposals = Proposals(rules=list(rules), residue=[], quality=base.quality, repetition=repeated, title=title,
+                              block_openers=frozenset())
+        return resolve(doc, proposals, Policy(block_end_min_chars=40)).decisions
+
+    decisions = decide()
+    assert (decisions[0].label, decisions[0].rule) == ("title", "title.first_line")
+    assert decisions[2].rule == "repetition.repeated_line" and decisions[2].label != "content"
+    assert decide(title=[])[0].rule == "repetition.repeated_line"
+    menu = Span(segs[0].start, segs[0].end, "navigation", 0.9, "phrases_v1", "navigation.x")
+    assert decide(rules=[menu])[0].rule == "navigation.x"

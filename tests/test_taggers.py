@@ -2,7 +2,7 @@ from winnow.document import KEPT_LABELS_DEFAULT, Document, shown
 from winnow.segment import split_segments
 from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from winnow.taggers.repetition import RepetitionTagger
-from winnow.taggers.title import HEADLINE_WINDOW, REPEAT_MIN_WORDS, TitleTagger
+from winnow.taggers.title import HEADLINE_WINDOW, LONGER_MIN_WORDS, REPEAT_MIN_WORDS, TitleTagger
 from winnow.taggers.unjudged import UnjudgedTagger
 
 STOP = StopWords({"english": frozenset("the a of and to in that it was for on said they would if before were".split()),
@@ -80,6 +80,28 @@ def test_title_the_headline_the_page_shows_below_its_menus_is_the_title() -> Non
     assert [s.rule for s in spans] == ["title.page_title", "title.page_title", "title.headline"]
 
 
+def test_title_a_headline_that_says_more_than_the_title_lines_first_cell_is_the_headline() -> None:
+    """"Types of Restaurant Service | Full Guide" above "Types of Restaurant Service: Explore Dining
+    Styles": the headline starts with the cell's words, says more, and leads into text. A menu item
+    that starts with them and leads into more menu, a cell of fewer than ``LONGER_MIN_WORDS`` words,
+    and a lone first line (a whole <title>, which headlines shorten) find no headline."""
+    tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
+    head = "Types of Restaurant Service: Explore Dining Styles from Casual to Fine Dining"
+    page = "Types of Restaurant Service | Full Guide to Dining Formats"
+    text = "\n".join([page, "Menu", "POS", head, "by Jane", PROSE])
+    spans = tagger.tag(_doc(text))
+    assert [s.rule for s in spans] == ["title.page_title", "title.page_title", "title.headline"]
+    assert text[spans[2].start:spans[2].end] == head
+    menu = "\n".join(["Types of Restaurant Service | Full Guide", "Types of Restaurant Service in Cafes", "Home", "POS",
+                      "Menu", PROSE])
+    assert [s.rule for s in tagger.tag(_doc(menu))] == ["title.page_title", "title.page_title"]
+    cell = " ".join(["Marathon", "Training", "Plans"][:LONGER_MIN_WORDS - 1])
+    short = "\n".join([f"{cell} | Runner's Site", "Menu", f"{cell} for Beginners", PROSE])
+    assert "title.headline" not in [s.rule for s in tagger.tag(_doc(short))]
+    lone = "\n".join(["Types of Restaurant Service", "Menu", head, PROSE])
+    assert "title.headline" not in [s.rule for s in tagger.tag(_doc(lone))]
+
+
 def test_title_the_headline_below_a_long_mega_menu_is_found_within_the_window() -> None:
     """A whole page's text may put its headline below hundreds of menu lines; the search for the
     repeat reaches ``HEADLINE_WINDOW`` segments, not further."""
@@ -143,9 +165,10 @@ def test_title_the_headline_said_again_further_down_is_title_and_never_shown() -
     assert [s.rule for s in spans] == ["title.page_title", "title.headline", "title.headline_repeat"]
     assert text[spans[2].start:spans[2].end] == head.upper() + "!"
     assert [shown(s, KEPT_LABELS_DEFAULT) for s in spans] == [False, True, False]
-    # the first line is the headline: its repeats are found too
+    # a first line shaped like a headline, with no <title> line to tell, may be a contents list's
+    # item (a clean answer sent again): the same words further down are left to the other stages
     spans = tagger.tag(_doc("\n".join([head, PROSE, "Home > News > " + head, head])))
-    assert [s.rule for s in spans] == ["title.first_line", "title.headline_repeat"]
+    assert [s.rule for s in spans] == ["title.first_line"]
     # a short headline said again: the page's name in a menu, left to the other stages
     short = "Smart home thermostats"
     spans = tagger.tag(_doc("\n".join([f"{short} - Example Shop", "Home", short, PROSE, short])))

@@ -29,9 +29,19 @@ MIN_POSTS = 2  # gold lines named comments by one piece of evidence before it na
 NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when nothing named the line
 # a view labelled by hand (model/hand_labels.py) weighs this many silver-labelled views: a few
 # dozen pages that follow the guide against thousands of views whose markup only hints at it.
-# Chosen by bench/category_cv.py (2 folds of the 40 hand-labelled train pages, 3,272 chaff
-# segments): weight 0 (silver only) accuracy 0.604, macro-F1 0.396; 10: 0.620, 0.433; 30: 0.628, 0.423
-HAND_WEIGHT = 10.0
+# Chosen by bench/category_cv.py, 2 folds of the hand-labelled train pages. On 40 pages (3,272
+# chaff segments): weight 0 (silver only) accuracy 0.604, macro-F1 0.396; 10: 0.620, 0.433; 30:
+# 0.628, 0.423. On 76 pages (6,003 chaff segments): 10: 0.668, 0.486; 30: 0.680, 0.519; 100:
+# 0.685, 0.515 (named boilerplate 0.188, 0.192, 0.195)
+HAND_WEIGHT = 30.0
+# How far the classes are evened out (``fit_categories``'s balance), and how much of each
+# neighbour's class scores a segment takes in (CategoryModel.smoothing). Chosen by
+# bench/category_cv.py on the 76 pages, hand weight 30, C 1 (C 0.25 and 4 were worse), as
+# accuracy / macro-F1: balance 0, smoothing 0.3 (before): 0.680 / 0.519; smoothing 0: 0.684 / 0.541;
+# balance 0.3, smoothing 0.15: 0.699 / 0.567; balance 0.5, smoothing 0: 0.690 / 0.570; 0.15: 0.703 /
+# 0.580; 0.3: 0.703 / 0.571; 0.45: 0.701 / 0.564; balance 1, smoothing 0.15: 0.685 / 0.554
+BALANCE = 0.5
+SMOOTHING = 0.15
 
 
 def category_targets(labels: np.ndarray, silver: list[tuple[str, str]]) -> np.ndarray:
@@ -81,11 +91,13 @@ def _rows(examples, first, dense_mean, dense_scale, hand_weight: float):
 
 
 def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, dense_scale: np.ndarray,
-                   seed: int, c: float = 1.0, smoothing: float = 0.3, min_probability: float = 0.3,
-                   hand_weight: float = HAND_WEIGHT, log=print) -> CategoryModel | None:
+                   seed: int, c: float = 1.0, smoothing: float = SMOOTHING, min_probability: float = 0.3,
+                   hand_weight: float = HAND_WEIGHT, balance: float = BALANCE, log=print) -> CategoryModel | None:
     """Multinomial logistic regression on the silver-labelled chaff segments, and the hand-labelled
     ones of views labelled by hand (weighing ``hand_weight`` views each; 0: their silver labels
-    instead); None without data."""
+    instead); None without data. ``balance`` evens the classes out: each class's weight is scaled by
+    its share of the total weight to the power ``-balance`` (0: as they come; 1: every class weighs
+    alike), and the whole scaled back to the total."""
     from scipy import sparse
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -103,18 +115,25 @@ def fit_categories(examples, first: list[np.ndarray], dense_mean: np.ndarray, de
     keep = np.isin(y, classes)
     remap = {k: j for j, k in enumerate(classes)}
     target = np.array([remap[k] for k in y[keep].tolist()], dtype=np.int64)
+    sample_weight = weight[keep]
+    if balance:
+        per_class = np.bincount(target, weights=sample_weight, minlength=len(classes))
+        scale = (per_class / per_class.sum()) ** -balance
+        scaled = sample_weight * scale[target]
+        sample_weight = scaled * (sample_weight.sum() / scaled.sum())
     x = sparse.hstack([grams[keep], sparse.csr_matrix(inputs[keep])]).tocsr()
     t0 = time.perf_counter()
     model = LogisticRegression(C=c, solver="lbfgs", max_iter=CATEGORY_STEPS, random_state=seed)
     with warnings.catch_warnings():  # stopping at the step budget is the plan, not a failure
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(x, target, sample_weight=weight[keep])
+        model.fit(x, target, sample_weight=sample_weight)
     coef, intercept = model.coef_.T, model.intercept_  # (features, classes), (classes,)
     if coef.shape[1] == 1:  # two classes: one column of log-odds for the second; softmax over (0, it)
         coef = np.hstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
     hand = sum(1 for ex in examples if ex.hand is not None) if hand_weight > 0 else 0
-    log(f"  categories: {len(target)} segments ({hand} views labelled by hand, weighing {hand_weight:g} each), classes "
+    log(f"  categories: {len(target)} segments ({hand} views labelled by hand, weighing {hand_weight:g} each; "
+        f"classes evened out by {balance:g}), classes "
         + ", ".join(f"{CHAFF_LABELS[k]} {counts[k]}" for k in classes)
         + f"; fitted in {time.perf_counter() - t0:.1f} s")
     return CategoryModel(labels=tuple(CHAFF_LABELS[k] for k in classes),
