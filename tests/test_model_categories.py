@@ -182,30 +182,40 @@ def test_category_tagger_names_wordless_segments_markup(engine) -> None:
     assert all(s.tagger == f"{engine.model.name}.categories" for s in spans.values())
 
 
-def test_category_stage_of_two_classes_keeps_a_column_for_each(rules_engine, stop_hashes) -> None:
-    """scikit-learn fits two classes as one column of log-odds; the stage stores one per class, so
-    that scoring (a column per label) works and names each page's menu and share bar apart."""
-    from winnow.model.features import standardise
+def _menu_and_share_page(rules_engine, stop_hashes, menus: int, shares: int):
+    """One page's text view: ``menus`` links in a <nav>, a paragraph, ``shares`` links in a share
+    bar; its examples (silver categories from the markup), their data and flat stage-one verdicts."""
     from winnow.model.train import build_examples, prepare
-    from winnow.model.train_categories import fit_categories
 
     prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
              "asked whether the work could start before the winter, when traffic is lower.")
-    menu = [f"Section {k}" for k in range(30)]
-    share = [f"Share on network {k}" for k in range(30)]
+    menu = [f"Section {k}" for k in range(menus)]
+    share = [f"Share on network {k}" for k in range(shares)]
     html = ("<html><body><nav>" + "".join(f"<a href='/s{k}'>{m}</a><br>" for k, m in enumerate(menu))
             + f"</nav><article><p>{prose}</p></article><div class='share-bar'>"
             + "".join(f"<a href='/x{k}'>{s}</a><br>" for k, s in enumerate(share)) + "</div></body></html>")
     record = {"id": "p1", "html": html, "gold": prose, "views": {"text": "\n".join(menu + [prose] + share)}}
     examples = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False)
-    data = prepare(examples)
-    first = [np.zeros(len(ex.labels)) for ex in examples]
+    return examples, prepare(examples), [np.zeros(len(ex.labels)) for ex in examples]
+
+
+def _named(model, ex, data, first) -> list[str]:
+    from winnow.model.features import standardise
+
+    dense = standardise(ex.feats.dense, data.dense_mean, data.dense_scale)
+    return model.name_each(model.scores(ex.feats, dense, ex.rules, first))[0]
+
+
+def test_category_stage_of_two_classes_keeps_a_column_for_each(rules_engine, stop_hashes) -> None:
+    """scikit-learn fits two classes as one column of log-odds; the stage stores one per class, so
+    that scoring (a column per label) works and names each page's menu and share bar apart."""
+    from winnow.model.train_categories import fit_categories
+
+    examples, data, first = _menu_and_share_page(rules_engine, stop_hashes, 30, 30)
     model = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed=0, log=lambda _m: None)
     assert model.labels == ("navigation", "social")
     assert model.hash_coef.shape[1] == 2 and model.intercept.shape == (2,)
-    ex = examples[0]
-    named, _ = model.name_each(model.scores(ex.feats, standardise(ex.feats.dense, data.dense_mean, data.dense_scale),
-                                            ex.rules, first[0]))
+    named = _named(model, examples[0], data, first[0])
     assert named[:30] == ["navigation"] * 30 and named[31:] == ["social"] * 30
 
 
@@ -213,29 +223,15 @@ def test_category_stage_balance_evens_the_classes_out(rules_engine, stop_hashes)
     """A page with four times more menu lines than share lines: with ``balance`` 1 both classes weigh
     alike in the fit, so the share bar's prior (intercept) rises against the menu's; at 0 the
     classes weigh as they come. Either way each line is named by its own class."""
-    from winnow.model.features import standardise
-    from winnow.model.train import build_examples, prepare
     from winnow.model.train_categories import fit_categories
 
-    prose = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
-             "asked whether the work could start before the winter, when traffic is lower.")
-    menu = [f"Section {k}" for k in range(240)]
-    share = [f"Share on network {k}" for k in range(60)]
-    html = ("<html><body><nav>" + "".join(f"<a href='/s{k}'>{m}</a><br>" for k, m in enumerate(menu))
-            + f"</nav><article><p>{prose}</p></article><div class='share-bar'>"
-            + "".join(f"<a href='/x{k}'>{s}</a><br>" for k, s in enumerate(share)) + "</div></body></html>")
-    record = {"id": "p1", "html": html, "gold": prose, "views": {"text": "\n".join(menu + [prose] + share)}}
-    examples = build_examples(rules_engine, stop_hashes, [record], views=("text",), with_gold=False)
-    data = prepare(examples)
-    first = [np.zeros(len(ex.labels)) for ex in examples]
+    examples, data, first = _menu_and_share_page(rules_engine, stop_hashes, 240, 60)
     prior = {}
     for balance in (0.0, 1.0):
         model = fit_categories(examples, first, data.dense_mean, data.dense_scale, seed=0, balance=balance,
                                log=lambda _m: None)
         assert model.labels == ("navigation", "social")
         prior[balance] = model.intercept[1] - model.intercept[0]
-        ex = examples[0]
-        named, _ = model.name_each(model.scores(ex.feats, standardise(ex.feats.dense, data.dense_mean,
-                                                                      data.dense_scale), ex.rules, first[0]))
+        named = _named(model, examples[0], data, first[0])
         assert named[:240] == ["navigation"] * 240 and named[241:] == ["social"] * 60
     assert prior[1.0] > prior[0.0] + 0.1, prior
