@@ -146,11 +146,14 @@ def check_order(taggers: tuple[Tagger, ...]) -> None:
         seen.add(tagger.role)
 
 
-def paywalled(spans: tuple[Span, ...] | list[Span]) -> bool:
+def paywalled(spans: tuple[Span, ...] | list[Span], not_paywalling: frozenset[str] = frozenset()) -> bool:
     """Whether a paywall rule fired: a span labelled paywall whose rule is a paywall rule (or the
     block a paywall rule opened). The category stage's guess that a removed line reads like a
-    paywall names the line, but is not evidence enough to call the page paywalled."""
-    return any(s.label == "paywall" and (s.rule or "").startswith("paywall.") for s in spans)
+    paywall names the line, but is not evidence enough to call the page paywalled; nor is a rule
+    in ``not_paywalling`` (``marks_paywalled: false`` in its pack: a "Subscribe" link in a menu is
+    a paywall line by the guide, but most pages that show one let everyone read)."""
+    return any(s.label == "paywall" and (s.rule or "").startswith("paywall.") and s.rule not in not_paywalling
+               for s in spans)
 
 
 class Engine:
@@ -240,7 +243,7 @@ class Engine:
         return Result(
             text=clean,
             spans=spans,
-            paywalled=paywalled(spans),
+            paywalled=paywalled(spans, self.rules.not_paywalling),
             chars_in=len(text),
             chars_out=len(clean),
             removed_chars_by_label=removed,

@@ -32,6 +32,7 @@ _FINDER_MAX_MEM = 128 << 20
 _RULE_KEYS = {
     "id", "label", "description", "scope", "phrases", "patterns", "languages",
     "score", "max_chars", "opens_block", "opens_section", "opens_article", "inline", "case_sensitive", "examples",
+    "marks_paywalled",
 }
 
 
@@ -57,6 +58,7 @@ class Rule:
     opens_article: bool  # the article begins here: the main block does not start before it (a dateline)
     inline: bool  # the span is the match (or its groups), not the segment around it
     case_sensitive: bool  # capitals are the point (a dateline): matched as written
+    marks_paywalled: bool  # a paywall rule's hit says the page is paywalled (not so a bare "Subscribe" link)
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
     pack: str
@@ -66,7 +68,7 @@ class Rule:
             "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
             "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
             "opens_block": self.opens_block, "opens_section": self.opens_section,
-            "opens_article": self.opens_article, "inline": self.inline,
+            "opens_article": self.opens_article, "inline": self.inline, "marks_paywalled": self.marks_paywalled,
             "pack": self.pack,
         }
 
@@ -178,6 +180,7 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         opens_article=bool(raw.get("opens_article", defaults.get("opens_article", False))),
         inline=inline,
         case_sensitive=case_sensitive,
+        marks_paywalled=bool(raw.get("marks_paywalled", defaults.get("marks_paywalled", True))),
         match_examples=match_examples,
         no_match_examples=no_match_examples,
         pack=pack,
@@ -376,6 +379,8 @@ class RuleSet:
             raise RuleError(f"duplicate rule ids: {dupes}")
         self.rules = tuple(rules)
         self.version = version
+        # paywall rules whose hit alone does not make a page paywalled (engine.paywalled)
+        self.not_paywalling = frozenset(r.id for r in rules if r.label == "paywall" and not r.marks_paywalled)
         self._line = _Matcher([r for r in rules if not r.inline])
         self._inline = _Matcher([r for r in rules if r.inline])
         # each rule's own compiled pattern, as the matchers hold it (not compiled twice: ~900,000

@@ -316,3 +316,19 @@ def test_paywalled_needs_a_paywall_rule_not_the_category_stages_guess() -> None:
     other = Span(30, 40, "navigation", 0.9, "phrases_v1", "navigation.menu")
     assert paywalled([rule, other]) and paywalled([block]) and paywalled([guess, rule])
     assert not paywalled([guess, other]) and not paywalled([])
+    link = Span(40, 50, "paywall", 0.95, "phrases_v1", "paywall.subscribe_link")
+    assert paywalled([link]) and not paywalled([link], frozenset({"paywall.subscribe_link"}))
+    assert paywalled([link, rule], frozenset({"paywall.subscribe_link"}))
+
+
+def test_paywalled_a_bare_subscribe_link_labels_its_line_but_not_the_page(engine) -> None:
+    """`paywall.subscribe_link` says ``marks_paywalled: false`` in its pack: the menu's "Subscribe"
+    is a paywall line, the page is not paywalled; an offer's header still makes it so."""
+    assert "paywall.subscribe_link" in engine.rules.not_paywalling
+    prose = ("The council met on Tuesday to discuss the new budget, and its members said that they "
+             "would vote on the plan next month after hearing from residents.")
+    text = f"Home\nSubscribe\nSports\n{prose}\n{prose}"
+    result = engine.clean(text)
+    assert {s.rule for s in result.spans if s.label == "paywall"} == {"paywall.subscribe_link"}
+    assert not result.paywalled
+    assert engine.clean(f"{prose}\nSubscribe to continue reading\n$1 for the first 4 weeks*").paywalled
