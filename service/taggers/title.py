@@ -85,6 +85,8 @@ class TitleTagger:
         repeat = None
         if (site or in_cells) and not ends_like_prose:
             repeat = self._repeat(doc, first, piece, vstarts, vends)
+            if repeat is None and in_cells:
+                repeat = self._longer(doc, first, _folded(piece), vstarts, vends)
         if repeat is not None:
             shown = doc.segments[repeat]
             headline = Span(shown.start, shown.end, "title", self.score, self.name, "title.headline")
@@ -170,23 +172,21 @@ class TitleTagger:
         for i in found:
             if _text_follows(i, vstarts, vends):
                 return i
-        if found:
-            return found[0]
-        return TitleTagger._longer(doc, first, key, vstarts, vends, end)
+        return found[0] if found else None
 
     @staticmethod
-    def _longer(doc: Document, first: int, key: str, vstarts: list[int], vends: list[int], end: int) -> int | None:
+    def _longer(doc: Document, first: int, key: str, vstarts: list[int], vends: list[int]) -> int | None:
         """The headline that says more than the <title> line's first cell ("Types of Restaurant
         Service | Full Guide" above "Types of Restaurant Service: Explore Dining Styles"): the
         first segment that starts with the cell's words, has more of its own, is shaped like a
-        headline and leads into text. Only for a cell of ``LONGER_MIN_WORDS`` words or more, and
-        only on a line of cells (a lone first line is a whole <title>, which a headline shortens)."""
-        if key.count(" ") + 1 < LONGER_MIN_WORDS or len(doc.segments) <= first + 1 \
-                or doc.segments[first + 1].line != doc.segments[first].line:
+        headline and leads into text. Only for a cell of ``LONGER_MIN_WORDS`` words or more; the
+        tagger asks only on a line of cells (a lone first line is a whole <title>, which a headline
+        shortens)."""
+        if key.count(" ") + 1 < LONGER_MIN_WORDS:
             return None
         visible = doc.visible.text
         lead = key + " "
-        for i in range(first + 1, end):
+        for i in range(first + 1, min(first + 1 + HEADLINE_WINDOW, len(vstarts))):
             size = vends[i] - vstarts[i]
             if size <= len(lead) or size > LONGER_MAX_CHARS or doc.segments[i].line == doc.segments[first].line:
                 continue
