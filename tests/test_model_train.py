@@ -63,6 +63,7 @@ def test_train_is_deterministic(corpus, rules_engine, stop_hashes, tmp_path):
     assert a.first_intercept == b.first_intercept and a.context.base == b.context.base
     assert a.card == b.card
     assert a.card["pages"] == 24  # split train only: every fifth page is dev and never read
+    assert a.card["rules_version"] == rules_engine.rules.version  # the rules whose hits it learned to weigh
     loaded = SegmentModel.load(tmp_path / "a.npz")
     assert loaded.version == f"segment_model_v1@{hashlib.sha256((tmp_path / 'a.npz').read_bytes()).hexdigest()[:12]}"
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()  # byte for byte

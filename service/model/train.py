@@ -348,6 +348,7 @@ def train(engine, stop: StopWordHashes, corpora: list[Path], out: Path, seed: in
         sources.append({"file": path.name, "sha256": sha256_of(path), "pages": len(records), "split": "train"})
     model = fit(examples, seed=seed, log=log, hand_weight=hand_weight)
     model.card["data"] = sources
+    model.card["rules_version"] = engine.rules.version  # the rules whose hits it learned to weigh
     model.save(out)
     log(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.1f} s")
     return model
