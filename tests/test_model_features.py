@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from winnow.document import LABELS, Span
+from winnow.document import LABELS, PageHints, Span
 from winnow.model.features import (
     DENSE_NAMES,
     HASH_SIZE,
     StopWordHashes,
     context_features,
+    dom_features,
     featurize,
     main_block,
     rule_matrix,
@@ -104,6 +105,26 @@ def test_features_title_overlap_stop_words_with_digits_and_astral_edges():
 def test_features_of_no_segments():
     feats = featurize("", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), STOP)
     assert feats.dense.shape == (0, len(DENSE_NAMES))
+
+
+def test_dom_features_name_chaff_by_the_markup_not_by_link_share_alone():
+    text = "\n".join(["Home", "Widget Pro 3000", "Cheap Widgets Compared In Depth", "Nice post!", "Prose here."])
+    feats = _features(text)
+    starts = [0, 5, 21, 53, 64]
+    ends = [4, 20, 52, 63, 75]
+    page = PageHints(tuple(starts), tuple(ends), picked=(False, False, False, False, True),
+                     evidence=(("navigation", "tag:nav"), ("navigation", "link-density"),
+                               ("related", "link-density+long+class:grid"), ("comments", "class:comment"), None),
+                     link_share=(1.0, 1.0, 0.9, 0.0, 0.0), structured=(0.0, 0.0, 0.0, 0.0, 0.5))
+    dom_features(feats.dense, np.array(starts), page)
+    assert column(feats, "html").tolist() == [1, 1, 1, 1, 1]
+    # a menu its element names is chaff; a line named only for its links is not (a shop grid's
+    # product names are links): the link share says that, in its own column
+    assert column(feats, "dom_chaff").tolist() == [1, 0, 0, 0, 0]
+    assert column(feats, "dom_comments").tolist() == [0, 0, 0, 1, 0]
+    assert column(feats, "dom_link_share").tolist() == [1.0, 1.0, 0.9, 0.0, 0.0]
+    assert column(feats, "dom_picked").tolist() == [0, 0, 0, 0, 1]
+    assert column(feats, "dom_structured").tolist() == [0, 0, 0, 0, 0.5]
 
 
 def test_rule_matrix_takes_whole_segment_spans_only():
