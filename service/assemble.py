@@ -22,11 +22,12 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
     text = doc.text
     if not text:
         return ()
-    owners: list[Decision] = list(resolution.decisions)
+    # what each owner says: (label, score, tagger, rule), a Decision's fields as a plain tuple
+    owners: list[tuple] = resolution.decisions.tuples()
     owner = segment_of_each_char(len(text), doc.bounds[0], doc.bounds[1])
     for span in resolution.inline:
         owner[span.start:span.end] = len(owners)
-        owners.append(Decision(span.label, span.score, span.tagger, span.rule))
+        owners.append(span[2:])
     if not owners:
         return (Span(0, len(text), _EMPTY.label, _EMPTY.score, _EMPTY.tagger, _EMPTY.rule),)
 
@@ -46,12 +47,12 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
             first = int(np.argmax(~leading))
             owner[leading] = owner[first]
 
-    # merge neighbouring owners that say exactly the same thing (a Decision is its own key: a tuple)
-    key_ids = {d: n for n, d in enumerate(dict.fromkeys(owners))}
-    canonical = np.array([key_ids[d] for d in owners], dtype=np.int64)[owner]
+    # merge neighbouring owners that say exactly the same thing (what an owner says is its own key);
+    # every owner is known by the last position its decision holds, one id per distinct decision
+    last = dict(zip(owners, range(len(owners)), strict=True))
+    canonical = np.array(list(map(last.__getitem__, owners)), dtype=np.int64)[owner]
     bounds = np.flatnonzero(canonical[1:] != canonical[:-1]) + 1
     starts = np.concatenate(([0], bounds)).tolist()
     ends = np.concatenate((bounds, [len(text)])).tolist()
-    first_owner = owner[starts].tolist()
-    make = Span._make
-    return tuple(make((s, e, *owners[o])) for s, e, o in zip(starts, ends, first_owner, strict=True))
+    labels, scores, taggers, rules = zip(*map(owners.__getitem__, owner[starts].tolist()), strict=True)
+    return tuple(map(Span, starts, ends, labels, scores, taggers, rules))

@@ -7,6 +7,7 @@ original input (``Document.text``), which is never modified.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -178,6 +179,53 @@ class Decision(NamedTuple):
     score: float
     tagger: str
     rule: str | None = None
+
+
+@dataclass(slots=True)
+class Decisions:
+    """The resolver's verdicts, one per segment, in order, held as four columns (what a Decision
+    holds): the resolver's passes rewrite entries in place, with no tuple made per segment and per
+    change. Read as a sequence, it gives one Decision per segment."""
+
+    labels: list[str]
+    scores: list[float]
+    taggers: list[str]
+    rules: list[str | None]
+
+    @classmethod
+    def of(cls, decisions: Iterable[Decision]) -> Decisions:
+        columns = list(zip(*decisions, strict=True))
+        return cls(*map(list, columns)) if columns else cls([], [], [], [])
+
+    @classmethod
+    def proposed(cls, spans: list[Span]) -> Decisions:
+        """The verdicts a tagger proposes with one span per segment, in order (the spans' labels,
+        scores, taggers and rules)."""
+        columns = list(zip(*spans, strict=True))[2:]
+        return cls(*map(list, columns)) if columns else cls([], [], [], [])
+
+    def copy(self) -> Decisions:
+        return Decisions(self.labels.copy(), self.scores.copy(), self.taggers.copy(), self.rules.copy())
+
+    def set(self, i: int, label: str, score: float, tagger: str, rule: str | None) -> None:
+        self.labels[i], self.scores[i], self.taggers[i], self.rules[i] = label, score, tagger, rule
+
+    def take(self, i: int, span: Span) -> None:
+        """Segment ``i`` takes the span's verdict: its label, score, tagger and rule."""
+        _, _, self.labels[i], self.scores[i], self.taggers[i], self.rules[i] = span
+
+    def tuples(self) -> list[tuple[str, float, str, str | None]]:
+        """Every segment's verdict as a plain tuple (equal to its Decision, made faster)."""
+        return list(zip(self.labels, self.scores, self.taggers, self.rules, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> Decision:
+        return Decision(self.labels[i], self.scores[i], self.taggers[i], self.rules[i])
+
+    def __iter__(self) -> Iterator[Decision]:
+        return map(Decision, self.labels, self.scores, self.taggers, self.rules)
 
 
 @dataclass(frozen=True, slots=True)

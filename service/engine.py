@@ -17,7 +17,7 @@ import yaml
 from .assemble import assemble
 from .budget import Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, Document, PageHints, Result, Span, shown
+from .document import KEPT_LABELS_DEFAULT, NOT_SHOWN, Document, PageHints, Result, Span
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
 from .render import render
@@ -237,9 +237,9 @@ class Engine:
         spans = self.spans(text, deadline, extracted, page)
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
-        for span in spans:
-            if not shown(span, keep):
-                removed[span.label] = removed.get(span.label, 0) + span.end - span.start
+        for start, end, label, _, _, rule in spans:
+            if label not in keep or rule in NOT_SHOWN:  # not document.shown, unpacked
+                removed[label] = removed.get(label, 0) + end - start
         return Result(
             text=clean,
             spans=spans,
