@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .document import Decision, Document, Span
+from .document import Decision, Document, Span, spans_of
 from .resolve import Resolution
 from .segment import segment_of_each_char
 from .text import blank_at, codepoints
@@ -55,4 +55,4 @@ def assemble(doc: Document, resolution: Resolution) -> tuple[Span, ...]:
     starts = np.concatenate(([0], bounds)).tolist()
     ends = np.concatenate((bounds, [len(text)])).tolist()
     labels, scores, taggers, rules = zip(*map(owners.__getitem__, owner[starts].tolist()), strict=True)
-    return tuple(map(Span, starts, ends, labels, scores, taggers, rules))
+    return tuple(spans_of(starts, ends, labels, scores, taggers, rules))

@@ -91,7 +91,7 @@ class Proposals:
            article_openers: frozenset[str]) -> Proposals:
         """The document's proposals by role, grouped for the resolver: a line rule that fired on a
         sentence cut out of a longer line acts like inline residue."""
-        bounds = {(s.start, s.end) for s in doc.segments}
+        bounds = set(zip(*(b.tolist() for b in doc.bounds[:2]), strict=True))
         rules, sentences = [], []
         for span in doc.proposals.get("lines", []):
             (rules if (span.start, span.end) in bounds else sentences).append(span)
@@ -287,24 +287,23 @@ def _name_chaff(decisions: Decisions, classes: list[str], categories: list[Span]
     paywall offer is one piece, whatever its lines look like alone ("or", "Log in here", a price):
     its block is never renamed (seed 000: the category stage, fitted with its classes evened out,
     calls an offer's "Read unlimited articles for free today: / or" a newsletter prompt)."""
-    def name_of(i: int) -> Span | None:
-        named = dom.get(i)
-        return categories[i] if named is None and categories else named
-
-    # a verdict renamed keeps its score and rule: only its label and tagger change
     labels, taggers = decisions.labels, decisions.taggers
-    for i, label in enumerate(labels):
-        if (categories and categories[i].label == "markup" and classes[i] != "residue"
+    guesses: list[Span | None] = list(categories) if categories else [None] * len(labels)
+    names = guesses.copy()  # what names each segment: its markup, else the category stage's guess
+    for i, span in dom.items():
+        names[i] = span
+    # a verdict renamed keeps its score and rule: only its label and tagger change
+    for i, (label, cls, guess, named) in enumerate(zip(labels, classes, guesses, names, strict=True)):
+        if (guess is not None and guess.label == "markup" and cls != "residue"
                 and label not in ("content", "title", "markup", "image")):
             # no letter or digit (the category stage's only certain name): markup, whichever rule
             # removed it; residue named by its own rule (an image placeholder) keeps its name
-            labels[i], taggers[i] = "markup", categories[i].tagger
-        elif label == "boilerplate" and classes[i] not in ("rule", "residue"):
-            named = name_of(i)
+            labels[i], taggers[i] = "markup", guess.tagger
+        elif label == "boilerplate" and cls not in ("rule", "residue"):
             if named is not None and named.label != "boilerplate":
                 labels[i], taggers[i] = named.label, named.tagger
     for i in in_blocks:
-        label, named = labels[i], name_of(i)
+        label, named = labels[i], names[i]
         if (named is not None and named.score >= block_rename and label not in UNRENAMED_BLOCKS
                 and named.label not in ("boilerplate", "markup", label)):
             labels[i], taggers[i] = named.label, named.tagger
@@ -314,7 +313,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
         return Resolution(Decisions([], [], [], []), [])
-    index = {start: i for i, start in enumerate(doc.bounds[0].tolist())}  # segment of each start offset
+    starts = doc.bounds[0].tolist()
+    index = dict(zip(starts, range(len(starts)), strict=True))  # segment of each start offset
     judged = Decisions.proposed(p.quality)
     decisions, classes = _base(doc, judged, p, policy, index)
     # the model's probability of content for each segment (its verdicts say how sure they are)
@@ -386,7 +386,6 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         _name_chaff(decisions, classes, p.categories, {index[s.start]: s for s in p.dom}, in_blocks,
                     policy.block_rename_probability)
     kept = {i for i, label in enumerate(labels) if label in ("content", "title")}
-    starts = [s.start for s in segments]
     inline = []
     for span in p.residue:
         i = bisect_right(starts, span.start) - 1

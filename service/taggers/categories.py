@@ -14,7 +14,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ..document import Document, Span
+from ..document import Document, Span, spans_of
 from ..model.categories import CategoryModel
 from ..model.features import DENSE_NAMES
 
@@ -42,4 +42,4 @@ class CategoryTagger:
         probability = np.where(wordless, 1.0, probability)
         scores = np.round(probability, 4).tolist()
         starts, ends = (b.tolist() for b in doc.bounds[:2])
-        return list(map(Span, starts, ends, labels, scores, repeat(self.name), map(self.rule_of.__getitem__, labels)))
+        return spans_of(starts, ends, labels, scores, repeat(self.name), map(self.rule_of.__getitem__, labels))

@@ -11,7 +11,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ..document import LABELS, Document, ModelReading, Span
+from ..document import LABELS, Document, ModelReading, Span, spans_of
 from ..model.artifact import SegmentModel
 from ..model.features import SegmentFeatures, StopWordHashes, dom_features, featurize, rule_matrix
 
@@ -56,8 +56,8 @@ class ModelTagger:
         rounded = np.round(np.where(good, probability, 1.0 - probability), 4).tolist()
         starts, ends = (b.tolist() for b in doc.bounds[:2])
         # whole columns, then one map: a span per segment without a Python branch per segment
-        return list(map(Span, starts, ends, _VERDICT[good].tolist(), rounded, repeat(self.name),
-                        _VERDICT_RULE[good].tolist()))
+        return spans_of(starts, ends, _VERDICT[good].tolist(), rounded, repeat(self.name),
+                        _VERDICT_RULE[good].tolist())
 
     def tag(self, doc: Document) -> list[Span]:
         return self.spans(doc, self.probabilities(doc))
