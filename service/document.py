@@ -126,7 +126,7 @@ class Document:
     """The input, what the segmenter found in it, and what each tagger proposed, by role.
 
     The text and segments never change once made. The pipeline runs the taggers in their
-    declared order and files each one's spans under its role in ``proposals``; a tagger reads
+    declared order and files each one's proposals under its role in ``proposals``; a tagger reads
     only the roles it declares in ``requires`` (the model reads the line rules' findings)."""
 
     text: str
@@ -134,7 +134,8 @@ class Document:
     extracted: bool = False  # the text is a page's main content already (options.extracted): no context
     markdown: bool = False  # Markdown input: links written as [text](target)
     page: PageHints | None = None  # HTML input: what the markup says of each line
-    proposals: dict[str, list[Span]] = field(default_factory=dict)
+    # a tagger that judges every segment files its verdicts (Verdicts), the others their spans
+    proposals: dict[str, list[Span] | Verdicts] = field(default_factory=dict)
     # what the segment model measured and concluded, for the stages after it (the category stage):
     # set by the content tagger when the model judged the page, else None
     reading: ModelReading | None = None
@@ -191,30 +192,24 @@ class Decision(NamedTuple):
 
 
 @dataclass(slots=True)
-class Decisions:
-    """The resolver's verdicts, one per segment, in order, held as four columns (what a Decision
-    holds): the resolver's passes rewrite entries in place, with no tuple made per segment and per
-    change. Read as a sequence, it gives one Decision per segment."""
+class Verdicts:
+    """A verdict on every segment of a document, in order, held as four columns (what a Decision
+    holds): what a tagger that judges each segment proposes (the content and category taggers),
+    and what the resolver decides, its passes rewriting entries in place. No tuple is made per
+    segment and per change; read as a sequence, it gives one Decision per segment."""
 
-    labels: list[str]
-    scores: list[float]
-    taggers: list[str]
-    rules: list[str | None]
+    labels: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    taggers: list[str] = field(default_factory=list)
+    rules: list[str | None] = field(default_factory=list)
 
     @classmethod
-    def of(cls, decisions: Iterable[Decision]) -> Decisions:
+    def of(cls, decisions: Iterable[Decision]) -> Verdicts:
         columns = list(zip(*decisions, strict=True))
-        return cls(*map(list, columns)) if columns else cls([], [], [], [])
+        return cls(*map(list, columns)) if columns else cls()
 
-    @classmethod
-    def proposed(cls, spans: list[Span]) -> Decisions:
-        """The verdicts a tagger proposes with one span per segment, in order (the spans' labels,
-        scores, taggers and rules)."""
-        columns = list(zip(*spans, strict=True))[2:]
-        return cls(*map(list, columns)) if columns else cls([], [], [], [])
-
-    def copy(self) -> Decisions:
-        return Decisions(self.labels.copy(), self.scores.copy(), self.taggers.copy(), self.rules.copy())
+    def copy(self) -> Verdicts:
+        return Verdicts(self.labels.copy(), self.scores.copy(), self.taggers.copy(), self.rules.copy())
 
     def set(self, i: int, label: str, score: float, tagger: str, rule: str | None) -> None:
         self.labels[i], self.scores[i], self.taggers[i], self.rules[i] = label, score, tagger, rule

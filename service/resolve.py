@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blocks import block_gain, main_block, more_blocks
-from .document import HEADLINE_REPEAT, NOT_SHOWN, Decisions, Document, Span
+from .document import HEADLINE_REPEAT, NOT_SHOWN, Document, Span, Verdicts
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
@@ -71,7 +71,7 @@ class Proposals:
 
     rules: list[Span]  # segment-aligned, from line rules
     residue: list[Span]  # inline, from residue rules
-    quality: list[Span]  # one per segment, in order (the content tagger's), rule = "<tagger>.<class>"
+    quality: Verdicts  # one per segment, in order (the content tagger's), rule = "<tagger>.<class>"
     repetition: list[Span]
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
@@ -82,7 +82,7 @@ class Proposals:
     context: str = "heuristic"
     markdown: bool = False  # the input is Markdown (links written as [text](target))
     # one per segment, in order, or none: the kind of chaff each segment would be (category tagger)
-    categories: list[Span] = field(default_factory=list)
+    categories: Verdicts = field(default_factory=Verdicts)
     dom: list[Span] = field(default_factory=list)  # HTML: segments whose markup names a category
 
 
@@ -99,17 +99,17 @@ class Proposals:
         if sentences:
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
         quality = doc.proposals["content"]
-        judge = quality[0].rule.split(".", 1)[0] if quality else "unjudged"
+        judge = quality.rules[0].split(".", 1)[0] if quality else "unjudged"
         return cls(rules=rules, residue=residue, quality=quality, repetition=doc.proposals.get("repetition", []),
                    title=doc.proposals.get("title", []), block_openers=block_openers,
                    section_openers=section_openers, article_openers=article_openers,
                    context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown,
-                   categories=doc.proposals.get("category", []), dom=doc.proposals.get("dom", []))
+                   categories=doc.proposals.get("category", Verdicts()), dom=doc.proposals.get("dom", []))
 
 
 @dataclass(frozen=True)
 class Resolution:
-    decisions: Decisions  # one per segment
+    decisions: Verdicts  # one per segment
     inline: list[Span]  # residue to cut out of kept segments
 
 
@@ -144,14 +144,14 @@ def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[s
     return covered, first
 
 
-def _base(doc: Document, judged: Decisions, p: Proposals, policy: Policy,
-          index: dict[int, int]) -> tuple[Decisions, list[str]]:
+def _base(doc: Document, judged: Verdicts, p: Proposals, policy: Policy,
+          index: dict[int, int]) -> tuple[Verdicts, list[str]]:
     """Each segment's verdict before context, and its class: a line rule on it (the surest) beats
     the residue that covers it, residue beats the repetition tagger (unless the judge holds the
     segment good prose), and that beats the judge (``judged``, the content tagger's verdicts). The
     judge's verdicts are taken whole, then each stronger proposal overwrites its segments, weakest
     first."""
-    decisions = judged.copy()
+    decisions = judged.copy()  # the judge's own stay as they were proposed
     # "model.good" -> "good": a few rules, many segments
     class_of = {rule: rule.split(".", 1)[1] if rule else "bad" for rule in set(decisions.rules)}
     classes = list(map(class_of.__getitem__, decisions.rules))
@@ -186,7 +186,7 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy, sure: float 
     return cls in CONTENT_CLASSES or doc.text[seg.end - 1] in _SENTENCE_END
 
 
-def _extend_blocks(doc: Document, decisions: Decisions, classes: list[str], openers: frozenset[str],
+def _extend_blocks(doc: Document, decisions: Verdicts, classes: list[str], openers: frozenset[str],
                    policy: Policy, sure: list[float] | None) -> list[int]:
     """An opened block (paywall offer) covers everything that is not prose until prose resumes.
 
@@ -239,7 +239,7 @@ def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
     return keep
 
 
-def _section_start(decisions: Decisions, classes: list[str], openers: frozenset[str],
+def _section_start(decisions: Verdicts, classes: list[str], openers: frozenset[str],
                    start: int, end: int) -> int:
     """Where a section that ends the article (comments, related) opens, once prose has begun."""
     seen_prose = False
@@ -251,7 +251,7 @@ def _section_start(decisions: Decisions, classes: list[str], openers: frozenset[
     return end
 
 
-def _article_start(decisions: Decisions, openers: frozenset[str], start: int, end: int) -> int:
+def _article_start(decisions: Verdicts, openers: frozenset[str], start: int, end: int) -> int:
     """Where a rule says the story begins (a news dateline), if it does inside the main block: the
     headlines and teasers the block took in before it are not the article."""
     rules = decisions.rules
@@ -273,7 +273,7 @@ def _model_main_block(probability: np.ndarray, lengths: np.ndarray, policy: Poli
     return start, end, more_blocks(gain, start, end, policy.model_more_blocks)
 
 
-def _name_chaff(decisions: Decisions, classes: list[str], categories: list[Span],
+def _name_chaff(decisions: Verdicts, classes: list[str], categories: Verdicts,
                 dom: dict[int, Span], in_blocks: list[int], block_rename: float) -> None:
     """What was removed as plain ``boilerplate`` by a judge (model, context, repetition), not by a
     rule that named it, takes the label the page's markup names (HTML input), else the category
@@ -288,34 +288,35 @@ def _name_chaff(decisions: Decisions, classes: list[str], categories: list[Span]
     its block is never renamed (seed 000: the category stage, fitted with its classes evened out,
     calls an offer's "Read unlimited articles for free today: / or" a newsletter prompt)."""
     labels, taggers = decisions.labels, decisions.taggers
-    guesses: list[Span | None] = list(categories) if categories else [None] * len(labels)
-    names = guesses.copy()  # what names each segment: its markup, else the category stage's guess
+    n = len(labels)
+    # what names each segment: its markup, else the category stage's guess (a label of None: nothing)
+    names = categories.copy() if categories else Verdicts([None] * n, [0.0] * n, [None] * n, [None] * n)
     for i, span in dom.items():
-        names[i] = span
+        names.take(i, span)
+    guesses = categories.labels if categories else [None] * n  # the category stage's own
     # a verdict renamed keeps its score and rule: only its label and tagger change
-    for i, (label, cls, guess, named) in enumerate(zip(labels, classes, guesses, names, strict=True)):
-        if (guess is not None and guess.label == "markup" and cls != "residue"
-                and label not in ("content", "title", "markup", "image")):
+    for i, (label, cls, guess, named) in enumerate(zip(labels, classes, guesses, names.labels, strict=True)):
+        if guess == "markup" and cls != "residue" and label not in ("content", "title", "markup", "image"):
             # no letter or digit (the category stage's only certain name): markup, whichever rule
             # removed it; residue named by its own rule (an image placeholder) keeps its name
-            labels[i], taggers[i] = "markup", guess.tagger
+            labels[i], taggers[i] = "markup", categories.taggers[i]
         elif label == "boilerplate" and cls not in ("rule", "residue"):
-            if named is not None and named.label != "boilerplate":
-                labels[i], taggers[i] = named.label, named.tagger
+            if named is not None and named != "boilerplate":
+                labels[i], taggers[i] = named, names.taggers[i]
     for i in in_blocks:
-        label, named = labels[i], names[i]
-        if (named is not None and named.score >= block_rename and label not in UNRENAMED_BLOCKS
-                and named.label not in ("boilerplate", "markup", label)):
-            labels[i], taggers[i] = named.label, named.tagger
+        label, named = labels[i], names.labels[i]
+        if (named is not None and names.scores[i] >= block_rename and label not in UNRENAMED_BLOCKS
+                and named not in ("boilerplate", "markup", label)):
+            labels[i], taggers[i] = named, names.taggers[i]
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
-        return Resolution(Decisions([], [], [], []), [])
+        return Resolution(Verdicts([], [], [], []), [])
     starts = doc.bounds[0].tolist()
     index = dict(zip(starts, range(len(starts)), strict=True))  # segment of each start offset
-    judged = Decisions.proposed(p.quality)
+    judged = p.quality
     decisions, classes = _base(doc, judged, p, policy, index)
     # the model's probability of content for each segment (its verdicts say how sure they are)
     content_p = ([score if label == "content" else 1.0 - score
