@@ -144,9 +144,9 @@ class Document:
     def bounds(self) -> np.ndarray:
         """(3, segments) int64: every segment's start, end and line, for the stages that work on
         whole arrays (made once per document, not once per stage)."""
-        flat = np.fromiter((v for s in self.segments for v in (s.start, s.end, s.line)), dtype=np.int64,
-                           count=3 * len(self.segments))
-        return flat.reshape(-1, 3).T
+        segments = self.segments
+        return np.array([[s.start for s in segments], [s.end for s in segments], [s.line for s in segments]],
+                        dtype=np.int64).reshape(3, len(segments))
 
     @cached_property
     def visible(self) -> Visible:
