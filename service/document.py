@@ -62,9 +62,10 @@ NOT_SHOWN = frozenset({PAGE_TITLE, HEADLINE_REPEAT})
 
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A piece of the input the engine labels as a unit: a line, or a cell of a line."""
+class Segment(NamedTuple):
+    """A piece of the input the engine labels as a unit: a line, or a cell of a line. A named tuple,
+    as Span: a page makes one per line, and a tuple is built in half the time of a frozen dataclass.
+    """
 
     start: int
     end: int
