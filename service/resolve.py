@@ -91,10 +91,10 @@ class Proposals:
            article_openers: frozenset[str]) -> Proposals:
         """The document's proposals by role, grouped for the resolver: a line rule that fired on a
         sentence cut out of a longer line acts like inline residue."""
-        bounds = set(zip(*(b.tolist() for b in doc.bounds[:2]), strict=True))
+        end_of = dict(zip(*(b.tolist() for b in doc.bounds[:2]), strict=True))  # each segment's end, by its start
         rules, sentences = [], []
         for span in doc.proposals.get("lines", []):
-            (rules if (span.start, span.end) in bounds else sentences).append(span)
+            (rules if end_of.get(span.start) == span.end else sentences).append(span)
         residue = doc.proposals.get("residue", [])
         if sentences:
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
