@@ -116,7 +116,7 @@ class Thresholds:
 
 def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model: SegmentModel | None,
                   stop_hashes: StopWordHashes | None) -> tuple[Tagger, ...]:
-    """The pipeline's taggers, in the order they run. Add a tagger here; its spans land in
+    """The pipeline's taggers, in the order they run. Add a tagger here; its proposals land in
     ``doc.proposals[tagger.role]`` for the resolver (resolve.Proposals.of) and later taggers."""
     model_tagger = None
     if model is not None and stop_hashes is not None:

@@ -144,14 +144,13 @@ def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[s
     return covered, first
 
 
-def _base(doc: Document, judged: Verdicts, p: Proposals, policy: Policy,
-          index: dict[int, int]) -> tuple[Verdicts, list[str]]:
+def _base(doc: Document, p: Proposals, policy: Policy, index: dict[int, int]) -> tuple[Verdicts, list[str]]:
     """Each segment's verdict before context, and its class: a line rule on it (the surest) beats
     the residue that covers it, residue beats the repetition tagger (unless the judge holds the
-    segment good prose), and that beats the judge (``judged``, the content tagger's verdicts). The
-    judge's verdicts are taken whole, then each stronger proposal overwrites its segments, weakest
-    first."""
-    decisions = judged.copy()  # the judge's own stay as they were proposed
+    segment good prose), and that beats the judge (``p.quality``, the content tagger's verdicts).
+    The judge's verdicts are taken whole, then each stronger proposal overwrites its segments,
+    weakest first."""
+    decisions = p.quality.copy()  # the judge's own stay as they were proposed
     # "model.good" -> "good": a few rules, many segments
     class_of = {rule: rule.split(".", 1)[1] if rule else "bad" for rule in set(decisions.rules)}
     classes = list(map(class_of.__getitem__, decisions.rules))
@@ -313,11 +312,11 @@ def _name_chaff(decisions: Verdicts, classes: list[str], categories: Verdicts,
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
-        return Resolution(Verdicts([], [], [], []), [])
+        return Resolution(Verdicts(), [])
     starts = doc.bounds[0].tolist()
     index = dict(zip(starts, range(len(starts)), strict=True))  # segment of each start offset
+    decisions, classes = _base(doc, p, policy, index)
     judged = p.quality
-    decisions, classes = _base(doc, judged, p, policy, index)
     # the model's probability of content for each segment (its verdicts say how sure they are)
     content_p = ([score if label == "content" else 1.0 - score
                   for label, score in zip(judged.labels, judged.scores, strict=True)]

@@ -19,7 +19,7 @@ from ..document import Document, Span, Verdicts
 
 class Tagger(Protocol):
     name: str  # with version, e.g. "phrases_v1"; it lands on every span the tagger proposes
-    role: str  # what its spans are about: "residue", "lines", "repetition", "title", "content"
+    role: str  # what its proposals are about: "residue", "lines", "repetition", "title", "content"
     requires: tuple[str, ...]  # roles it reads from doc.proposals
 
     def tag(self, doc: Document) -> list[Span] | Verdicts: ...
