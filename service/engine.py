@@ -17,7 +17,7 @@ import yaml
 from .assemble import assemble
 from .budget import Deadline, check
 from .config import Settings
-from .document import KEPT_LABELS_DEFAULT, Document, PageHints, Result, Span, shown
+from .document import KEPT_LABELS_DEFAULT, NOT_SHOWN, Document, PageHints, Result, Span
 from .model.artifact import SegmentModel
 from .model.features import StopWordHashes
 from .render import render
@@ -116,7 +116,7 @@ class Thresholds:
 
 def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model: SegmentModel | None,
                   stop_hashes: StopWordHashes | None) -> tuple[Tagger, ...]:
-    """The pipeline's taggers, in the order they run. Add a tagger here; its spans land in
+    """The pipeline's taggers, in the order they run. Add a tagger here; its proposals land in
     ``doc.proposals[tagger.role]`` for the resolver (resolve.Proposals.of) and later taggers."""
     model_tagger = None
     if model is not None and stop_hashes is not None:
@@ -237,9 +237,9 @@ class Engine:
         spans = self.spans(text, deadline, extracted, page)
         clean = render(text, spans, keep)
         removed: dict[str, int] = {}
-        for span in spans:
-            if not shown(span, keep):
-                removed[span.label] = removed.get(span.label, 0) + span.end - span.start
+        for start, end, label, _, _, rule in spans:
+            if label not in keep or rule in NOT_SHOWN:  # not document.shown, unpacked
+                removed[label] = removed.get(label, 0) + end - start
         return Result(
             text=clean,
             spans=spans,

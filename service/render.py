@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 
-from .document import Span, shown
+from .document import NOT_SHOWN, Span
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\xa0]*\n")
-# starts only where a run of blanks starts, and never gives back: a long run of blanks that ends
-# in text (not a line break) is then scanned once, not once per position (linear, not quadratic)
-_TRAILING_BLANKS = re.compile(r"(?<![ \t\r\f\v\xa0])[ \t\r\f\v\xa0]++(?=\n)")
-_MANY_BREAKS = re.compile(r"\n{3,}")
+_LINE_BLANKS = " \t\r\f\v\xa0"  # what a line loses at its end before a line break
+# three line breaks or more (a literal first: the scan jumps from one "\n\n\n" to the next)
+_MANY_BREAKS = re.compile(r"\n\n\n+")
 _CLOSERS = frozenset(".,;:!?)]}”’»")  # no space before these where a piece was cut out
 _OPENERS = frozenset("([{“‘«")  # nor after these
+# what a removed piece leaves in its place, weakest first: a space, a line break, a paragraph break
+_BREAK_RANK = {"": -1, " ": 0, "\n": 1, "\n\n": 2}
 
 
 def _break_in(piece: str) -> str:
@@ -38,21 +39,27 @@ def _join(out: list[str], pending: str, following: str) -> None:
         out.append(pending[trailing:])
 
 
+def _strip_line_ends(text: str) -> str:
+    """``text`` without the blanks that end a line before its line break (the last line, which has
+    no line break after it, keeps them): one split and one join, no regex scan per position."""
+    lines = text.split("\n")
+    return "\n".join([line.rstrip(_LINE_BLANKS) for line in lines[:-1]] + lines[-1:])
+
+
 def render(text: str, spans: tuple[Span, ...] | list[Span], keep: frozenset[str]) -> str:
     out: list[str] = []
-    pending = ""
-    for span in spans:
-        piece = text[span.start:span.end]
-        if shown(span, keep):
+    pending = ""  # the strongest break the removed pieces since the last kept one leave
+    for start, end, label, _, _, rule in spans:
+        if label in keep and rule not in NOT_SHOWN:  # document.shown, unpacked
+            piece = text[start:end]
             if out and pending:
                 _join(out, pending if not piece[:1].isspace() else "", piece[:1])
             out.append(piece)
             pending = ""
-        elif out:
-            brk = _break_in(piece)
-            if len(brk.strip(" ")) > len(pending.strip(" ")) or not pending:
+        elif out and pending != "\n\n":  # nothing breaks more than a paragraph break
+            brk = _break_in(text[start:end])
+            if _BREAK_RANK[brk] > _BREAK_RANK[pending]:
                 pending = brk
-    clean = "".join(out)
-    clean = _TRAILING_BLANKS.sub("", clean)
+    clean = _strip_line_ends("".join(out))
     clean = _MANY_BREAKS.sub("\n\n", clean)
     return clean.strip()

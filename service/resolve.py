@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blocks import block_gain, main_block, more_blocks
-from .document import HEADLINE_REPEAT, NOT_SHOWN, Decision, Document, Span
+from .document import HEADLINE_REPEAT, NOT_SHOWN, Document, Span, Verdicts
 from .text import SENTENCE_END
 
 RESOLVER = "resolver_v1"
@@ -71,7 +71,7 @@ class Proposals:
 
     rules: list[Span]  # segment-aligned, from line rules
     residue: list[Span]  # inline, from residue rules
-    quality: list[Span]  # one per segment, in order (the content tagger's), rule = "<tagger>.<class>"
+    quality: Verdicts  # one per segment, in order (the content tagger's), rule = "<tagger>.<class>"
     repetition: list[Span]
     title: list[Span]
     block_openers: frozenset[str]  # ids of rules that open a block
@@ -82,7 +82,7 @@ class Proposals:
     context: str = "heuristic"
     markdown: bool = False  # the input is Markdown (links written as [text](target))
     # one per segment, in order, or none: the kind of chaff each segment would be (category tagger)
-    categories: list[Span] = field(default_factory=list)
+    categories: Verdicts = field(default_factory=Verdicts)
     dom: list[Span] = field(default_factory=list)  # HTML: segments whose markup names a category
 
 
@@ -91,25 +91,25 @@ class Proposals:
            article_openers: frozenset[str]) -> Proposals:
         """The document's proposals by role, grouped for the resolver: a line rule that fired on a
         sentence cut out of a longer line acts like inline residue."""
-        bounds = {(s.start, s.end) for s in doc.segments}
+        end_of = dict(zip(*(b.tolist() for b in doc.bounds[:2]), strict=True))  # each segment's end, by its start
         rules, sentences = [], []
         for span in doc.proposals.get("lines", []):
-            (rules if (span.start, span.end) in bounds else sentences).append(span)
+            (rules if end_of.get(span.start) == span.end else sentences).append(span)
         residue = doc.proposals.get("residue", [])
         if sentences:
             residue = sorted(residue + sentences, key=lambda s: (s.start, -s.end))
         quality = doc.proposals["content"]
-        judge = quality[0].rule.split(".", 1)[0] if quality else "unjudged"
+        judge = quality.rules[0].split(".", 1)[0] if quality else "unjudged"
         return cls(rules=rules, residue=residue, quality=quality, repetition=doc.proposals.get("repetition", []),
                    title=doc.proposals.get("title", []), block_openers=block_openers,
                    section_openers=section_openers, article_openers=article_openers,
                    context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown,
-                   categories=doc.proposals.get("category", []), dom=doc.proposals.get("dom", []))
+                   categories=doc.proposals.get("category", Verdicts()), dom=doc.proposals.get("dom", []))
 
 
 @dataclass(frozen=True)
 class Resolution:
-    decisions: list[Decision]  # one per segment
+    decisions: Verdicts  # one per segment
     inline: list[Span]  # residue to cut out of kept segments
 
 
@@ -144,35 +144,30 @@ def _residue_cover(doc: Document, residue: list[Span]) -> tuple[dict[int, dict[s
     return covered, first
 
 
-def _base(doc: Document, p: Proposals, policy: Policy, index: dict[int, int]) -> tuple[list[Decision], list[str]]:
-    rules = _by_segment(p.rules, index)
-    repeated = _by_segment(p.repetition, index)
+def _base(doc: Document, p: Proposals, policy: Policy, index: dict[int, int]) -> tuple[Verdicts, list[str]]:
+    """Each segment's verdict before context, and its class: a line rule on it (the surest) beats
+    the residue that covers it, residue beats the repetition tagger (unless the judge holds the
+    segment good prose), and that beats the judge (``p.quality``, the content tagger's verdicts).
+    The judge's verdicts are taken whole, then each stronger proposal overwrites its segments,
+    weakest first."""
+    decisions = p.quality.copy()  # the judge's own stay as they were proposed
+    # "model.good" -> "good": a few rules, many segments
+    class_of = {rule: rule.split(".", 1)[1] if rule else "bad" for rule in set(decisions.rules)}
+    classes = list(map(class_of.__getitem__, decisions.rules))
+    for i, spans in _by_segment(p.repetition, index).items():
+        if classes[i] != "good":
+            decisions.take(i, spans[0])
+            classes[i] = "repeated"
     cover, first_residue = _residue_cover(doc, p.residue)
-    decisions: list[Decision] = []
-    classes: list[str] = []
-    class_of: dict[str | None, str] = {}  # "model.good" -> "good": a few rules, many segments
-    for i, (seg, q) in enumerate(zip(doc.segments, p.quality, strict=True)):
-        cls = class_of.get(q.rule)
-        if cls is None:
-            cls = class_of[q.rule] = q.rule.split(".", 1)[1] if q.rule else "bad"
-        if i in rules:
-            best = max(rules[i], key=lambda s: s.score)
-            decisions.append(Decision(best.label, best.score, best.tagger, best.rule))
-            classes.append("good" if best.label == "content" else "rule")  # a content rule vouches for prose
-            continue
-        per_label = cover.get(i)
-        if per_label and sum(per_label.values()) >= policy.residue_cover * (seg.end - seg.start):
-            r = first_residue[(i, max(per_label, key=per_label.__getitem__))]
-            decisions.append(Decision(r.label, r.score, r.tagger, r.rule))
-            classes.append("residue")
-            continue
-        if i in repeated and cls != "good":
-            r = repeated[i][0]
-            decisions.append(Decision(r.label, r.score, r.tagger, r.rule))
-            classes.append("repeated")
-            continue
-        decisions.append(Decision(q.label, q.score, q.tagger, q.rule))
-        classes.append(cls)
+    segments = doc.segments
+    for i, per_label in cover.items():
+        if sum(per_label.values()) >= policy.residue_cover * (segments[i].end - segments[i].start):
+            decisions.take(i, first_residue[(i, max(per_label, key=per_label.__getitem__))])
+            classes[i] = "residue"
+    for i, spans in _by_segment(p.rules, index).items():
+        best = max(spans, key=lambda s: s.score)
+        decisions.take(i, best)
+        classes[i] = "good" if best.label == "content" else "rule"  # a content rule vouches for prose
     return decisions, classes
 
 
@@ -190,7 +185,7 @@ def _prose_resumes(doc: Document, i: int, cls: str, policy: Policy, sure: float 
     return cls in CONTENT_CLASSES or doc.text[seg.end - 1] in _SENTENCE_END
 
 
-def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str], openers: frozenset[str],
+def _extend_blocks(doc: Document, decisions: Verdicts, classes: list[str], openers: frozenset[str],
                    policy: Policy, sure: list[float] | None) -> list[int]:
     """An opened block (paywall offer) covers everything that is not prose until prose resumes.
 
@@ -198,17 +193,17 @@ def _extend_blocks(doc: Document, decisions: list[Decision], classes: list[str],
     in: the date of a related headline is related. Returns the segments a block took over (not
     the openers)."""
     i, n = 0, len(decisions)
+    labels, rules = decisions.labels, decisions.rules
     taken: list[int] = []
     while i < n:
-        opener = decisions[i]
-        if opener.rule not in openers:
+        if rules[i] not in openers:
             i += 1
             continue
-        block = Decision(opener.label, opener.score, "block_v1", opener.rule)
+        block = (labels[i], decisions.scores[i], "block_v1", rules[i])
         j = i + 1
         while j < n and not _prose_resumes(doc, j, classes[j], policy, sure[j] if sure else None):
-            if classes[j] not in ("rule", "residue") or (classes[j] == "rule" and decisions[j].label == "boilerplate"):
-                decisions[j] = block
+            if classes[j] not in ("rule", "residue") or (classes[j] == "rule" and labels[j] == "boilerplate"):
+                decisions.set(j, *block)
                 classes[j] = "rule"
                 taken.append(j)
             j += 1
@@ -243,21 +238,23 @@ def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
     return keep
 
 
-def _section_start(decisions: list[Decision], classes: list[str], openers: frozenset[str],
+def _section_start(decisions: Verdicts, classes: list[str], openers: frozenset[str],
                    start: int, end: int) -> int:
     """Where a section that ends the article (comments, related) opens, once prose has begun."""
     seen_prose = False
+    rules = decisions.rules
     for i in range(start, end):
-        if seen_prose and classes[i] == "rule" and decisions[i].rule in openers:
+        if seen_prose and classes[i] == "rule" and rules[i] in openers:
             return i
         seen_prose = seen_prose or classes[i] in CONTENT_CLASSES
     return end
 
 
-def _article_start(decisions: list[Decision], openers: frozenset[str], start: int, end: int) -> int:
+def _article_start(decisions: Verdicts, openers: frozenset[str], start: int, end: int) -> int:
     """Where a rule says the story begins (a news dateline), if it does inside the main block: the
     headlines and teasers the block took in before it are not the article."""
-    return next((i for i in range(start, end) if decisions[i].rule in openers), start)
+    rules = decisions.rules
+    return next((i for i in range(start, end) if rules[i] in openers), start)
 
 
 def _main_block(lengths: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
@@ -275,7 +272,7 @@ def _model_main_block(probability: np.ndarray, lengths: np.ndarray, policy: Poli
     return start, end, more_blocks(gain, start, end, policy.model_more_blocks)
 
 
-def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[Span],
+def _name_chaff(decisions: Verdicts, classes: list[str], categories: Verdicts,
                 dom: dict[int, Span], in_blocks: list[int], block_rename: float) -> None:
     """What was removed as plain ``boilerplate`` by a judge (model, context, repetition), not by a
     rule that named it, takes the label the page's markup names (HTML input), else the category
@@ -289,35 +286,40 @@ def _name_chaff(decisions: list[Decision], classes: list[str], categories: list[
     paywall offer is one piece, whatever its lines look like alone ("or", "Log in here", a price):
     its block is never renamed (seed 000: the category stage, fitted with its classes evened out,
     calls an offer's "Read unlimited articles for free today: / or" a newsletter prompt)."""
-    def name_of(i: int) -> Span | None:
-        named = dom.get(i)
-        return categories[i] if named is None and categories else named
-
-    for i, d in enumerate(decisions):
-        if (categories and categories[i].label == "markup" and classes[i] != "residue"
-                and d.label not in ("content", "title", "markup", "image")):
+    labels, taggers = decisions.labels, decisions.taggers
+    n = len(labels)
+    # what names each segment: its markup, else the category stage's guess (a label of None: nothing)
+    names = categories.copy() if categories else Verdicts([None] * n, [0.0] * n, [None] * n, [None] * n)
+    for i, span in dom.items():
+        names.take(i, span)
+    guesses = categories.labels if categories else [None] * n  # the category stage's own
+    # a verdict renamed keeps its score and rule: only its label and tagger change
+    for i, (label, cls, guess, named) in enumerate(zip(labels, classes, guesses, names.labels, strict=True)):
+        if guess == "markup" and cls != "residue" and label not in ("content", "title", "markup", "image"):
             # no letter or digit (the category stage's only certain name): markup, whichever rule
             # removed it; residue named by its own rule (an image placeholder) keeps its name
-            decisions[i] = Decision("markup", d.score, categories[i].tagger, d.rule)
-        elif d.label == "boilerplate" and classes[i] not in ("rule", "residue"):
-            named = name_of(i)
-            if named is not None and named.label != "boilerplate":
-                decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
+            labels[i], taggers[i] = "markup", categories.taggers[i]
+        elif label == "boilerplate" and cls not in ("rule", "residue"):
+            if named is not None and named != "boilerplate":
+                labels[i], taggers[i] = named, names.taggers[i]
     for i in in_blocks:
-        d, named = decisions[i], name_of(i)
-        if (named is not None and named.score >= block_rename and d.label not in UNRENAMED_BLOCKS
-                and named.label not in ("boilerplate", "markup", d.label)):
-            decisions[i] = Decision(named.label, d.score, named.tagger, d.rule)
+        label, named = labels[i], names.labels[i]
+        if (named is not None and names.scores[i] >= block_rename and label not in UNRENAMED_BLOCKS
+                and named not in ("boilerplate", "markup", label)):
+            labels[i], taggers[i] = named, names.taggers[i]
 
 
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
-        return Resolution([], [])
-    index = {start: i for i, start in enumerate(doc.bounds[0].tolist())}  # segment of each start offset
+        return Resolution(Verdicts(), [])
+    starts = doc.bounds[0].tolist()
+    index = dict(zip(starts, range(len(starts)), strict=True))  # segment of each start offset
     decisions, classes = _base(doc, p, policy, index)
+    judged = p.quality
     # the model's probability of content for each segment (its verdicts say how sure they are)
-    content_p = ([q.score if q.label == "content" else 1.0 - q.score for q in p.quality]
+    content_p = ([score if label == "content" else 1.0 - score
+                  for label, score in zip(judged.labels, judged.scores, strict=True)]
                  if p.context == "model" else None)
     in_blocks = _extend_blocks(doc, decisions, classes, p.block_openers, policy,
                                content_p if policy.model_block_end <= 1.0 else None)
@@ -339,32 +341,33 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         # past a comments or related opener, only what the model is sure of is kept (a forum's
         # replies after "X said:" are the page's content; an article's comments are not)
         sure = policy.model_section_threshold
-        keep = [start <= i < end and c == "good" and (i < section or q.score >= sure)
-                for i, (c, q) in enumerate(zip(classes, p.quality, strict=True))]
+        judge_scores = judged.scores
+        keep = [start <= i < end and c == "good" and (i < section or score >= sure)
+                for i, (c, score) in enumerate(zip(classes, judge_scores, strict=True))]
         opened = section if section < end else len(segments)  # a section the main block opened
         for a, b in others:  # past a section opener, again only what the model is sure of
-            keep[a:b] = [c == "good" and (i < opened or q.score >= sure)
-                         for i, c, q in zip(range(a, b), classes[a:b], p.quality[a:b], strict=True)]
+            keep[a:b] = [c == "good" and (i < opened or score >= sure)
+                         for i, c, score in zip(range(a, b), classes[a:b], judge_scores[a:b], strict=True)]
     elif p.context != "heuristic":
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:
         keep = _smooth(classes, start, section)
 
-    for i in range(len(segments)):
-        d = decisions[i]
-        if classes[i] in FIXED_CLASSES:
+    labels, scores = decisions.labels, decisions.scores
+    for i, cls in enumerate(classes):
+        if cls in FIXED_CLASSES:
             continue
         if keep[i]:
-            decisions[i] = Decision("content", d.score if d.label == "content" else 0.6, d.tagger, d.rule)
-        elif section <= i < end:
-            opener = decisions[section]
-            decisions[i] = Decision(opener.label, opener.score, "section_v1", opener.rule)
+            if labels[i] != "content":
+                labels[i], scores[i] = "content", 0.6
+        elif section <= i < end:  # the opener is a rule's segment: this pass leaves it as it is
+            decisions.set(i, labels[section], scores[section], "section_v1", decisions.rules[section])
         elif start <= i < end:
-            if d.label == "content":
-                decisions[i] = Decision("boilerplate", 0.6, RESOLVER, f"resolve.context_{classes[i]}")
+            if labels[i] == "content":
+                decisions.set(i, "boilerplate", 0.6, RESOLVER, f"resolve.context_{cls}")
         else:
-            decisions[i] = Decision("boilerplate", 0.6 if d.label == "content" else d.score, RESOLVER,
-                                    "resolve.outside_main_block")
+            decisions.set(i, "boilerplate", 0.6 if labels[i] == "content" else scores[i], RESOLVER,
+                          "resolve.outside_main_block")
 
     for span in p.title:
         i = index.get(span.start)
@@ -377,13 +380,12 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         # (a repeated line too: the <title> line's words are said again by the headline below)
         before_main = classes[i] not in ("rule", "residue") and i < max(start, 1)
         if span.rule == HEADLINE or span.rule in NOT_SHOWN or before_main:
-            decisions[i] = Decision(span.label, span.score, span.tagger, span.rule)
+            decisions.take(i, span)
 
     if p.categories or p.dom:
         _name_chaff(decisions, classes, p.categories, {index[s.start]: s for s in p.dom}, in_blocks,
                     policy.block_rename_probability)
-    kept = {i for i, d in enumerate(decisions) if d.label in ("content", "title")}
-    starts = [s.start for s in segments]
+    kept = {i for i, label in enumerate(labels) if label in ("content", "title")}
     inline = []
     for span in p.residue:
         i = bisect_right(starts, span.start) - 1

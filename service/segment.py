@@ -89,13 +89,15 @@ def split_segments(text: str) -> list[Segment]:
     if not len(pipes):
         return list(map(Segment, starts.tolist(), ends.tolist(), numbers.tolist()))
     piped = (np.searchsorted(pipes, ends) - np.searchsorted(pipes, starts)) > 0
+    lines = list(map(Segment, starts.tolist(), ends.tolist(), numbers.tolist()))
     segments: list[Segment] = []
-    for start, end, line_no, cells in zip(starts.tolist(), ends.tolist(), numbers.tolist(), piped.tolist(),
-                                          strict=True):
-        if not cells:
-            segments.append(Segment(start, end, line_no))
-        else:
-            segments += [Segment(a, b, line_no) for a, b in _cells(text, start, end)]
+    done = 0  # the lines before this one are in ``segments``
+    for k in np.flatnonzero(piped).tolist():  # the lines without a pipe go in whole runs
+        segments += lines[done:k]
+        start, end, line_no = lines[k]
+        segments += [Segment(a, b, line_no) for a, b in _cells(text, start, end)]
+        done = k + 1
+    segments += lines[done:]
     return segments
 
 

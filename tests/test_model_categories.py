@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from winnow.document import LABELS, Decision, Span
+from winnow.document import LABELS, Decision, Span, Verdicts
 from winnow.model.artifact import ModelError, SegmentModel
 from winnow.model.categories import CATEGORY_SIZE, CategoryModel, category_inputs, fold, input_width
 from winnow.model.features import DENSE_NAMES, SegmentFeatures
@@ -112,18 +112,18 @@ def test_markup_that_calls_the_gold_comments_names_post_metadata_not_a_comment_s
 
 
 def test_resolver_names_what_a_judge_removed_not_what_a_rule_named() -> None:
-    decisions = [Decision("boilerplate", 0.9, "segment_model_v1", "model.bad"),
-                 Decision("ad", 0.95, "phrases_v1", "ad.advertisement"),
-                 Decision("boilerplate", 0.6, "resolver_v1", "resolve.outside_main_block"),
-                 Decision("content", 0.8, "segment_model_v1", "model.good"),
-                 Decision("boilerplate", 0.7, "segment_model_v1", "model.bad")]
+    decisions = Verdicts.of([Decision("boilerplate", 0.9, "segment_model_v1", "model.bad"),
+                              Decision("ad", 0.95, "phrases_v1", "ad.advertisement"),
+                              Decision("boilerplate", 0.6, "resolver_v1", "resolve.outside_main_block"),
+                              Decision("content", 0.8, "segment_model_v1", "model.good"),
+                              Decision("boilerplate", 0.7, "segment_model_v1", "model.bad")])
     classes = ["bad", "rule", "good", "good", "bad"]
-    categories = [Span(0, 1, "navigation", 0.8, "m.categories", "category.navigation"),
-                  Span(1, 2, "social", 0.8, "m.categories", "category.social"),
-                  Span(2, 3, "related", 0.7, "m.categories", "category.related"),
-                  Span(3, 4, "navigation", 0.6, "m.categories", "category.navigation"),
-                  Span(4, 5, "boilerplate", 0.4, "m.categories", "category.boilerplate")]
-    before = list(decisions)
+    categories = Verdicts.of([Decision("navigation", 0.8, "m.categories", "category.navigation"),
+                              Decision("social", 0.8, "m.categories", "category.social"),
+                              Decision("related", 0.7, "m.categories", "category.related"),
+                              Decision("navigation", 0.6, "m.categories", "category.navigation"),
+                              Decision("boilerplate", 0.4, "m.categories", "category.boilerplate")])
+    before = decisions.copy()
     _name_chaff(decisions, classes, categories, {}, [], 0.5)
     assert [d.label for d in decisions] == ["navigation", "ad", "related", "content", "boilerplate"]
     # the rule id still says why the segment was removed; the tagger, who named it
@@ -176,10 +176,12 @@ def test_category_tagger_names_wordless_segments_markup(engine) -> None:
                      + ["|", "Share on Facebook", "Privacy Policy", "Terms of Use", "Contact Us", "Follow us"])
     doc = engine.document(page)
     tagger = next(t for t in engine.taggers if isinstance(t, CategoryTagger))
-    spans = {page[s.start:s.end]: s for s in tagger.tag(doc)}
-    assert spans["* * *"].label == "markup" and spans["|"].label == "markup"
-    assert spans["Home"].label in engine.model.categories.labels + ("boilerplate",)
-    assert all(s.tagger == f"{engine.model.name}.categories" for s in spans.values())
+    verdicts = tagger.tag(doc)
+    assert len(verdicts) == len(doc.segments)  # one per segment, in order
+    named = {page[s.start:s.end]: v for s, v in zip(doc.segments, verdicts, strict=True)}
+    assert named["* * *"].label == "markup" and named["|"].label == "markup"
+    assert named["Home"].label in engine.model.categories.labels + ("boilerplate",)
+    assert all(v.tagger == f"{engine.model.name}.categories" for v in named.values())
 
 
 def _menu_and_share_page(rules_engine, stop_hashes, menus: int, shares: int):

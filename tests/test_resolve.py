@@ -1,7 +1,7 @@
 import numpy as np
 
 from winnow.blocks import MAX_MORE_BLOCKS, main_block, more_blocks
-from winnow.document import Document, Span
+from winnow.document import Decision, Document, Span, Verdicts
 from winnow.resolve import Policy, Proposals, _main_block, _smooth, resolve
 from winnow.segment import split_segments
 
@@ -19,8 +19,8 @@ def test_resolve_smoothing_keeps_short_lines_between_prose() -> None:
 
 
 def _proposals(doc: Document, classes: list[str], rules: list[Span] = (), openers=frozenset()) -> Proposals:
-    quality = [Span(s.start, s.end, "content" if c in ("good", "neargood") else "boilerplate", 0.5, "q", f"quality.{c}")
-               for s, c in zip(doc.segments, classes, strict=True)]
+    quality = Verdicts.of([Decision("content" if c in ("good", "neargood") else "boilerplate", 0.5, "q", f"quality.{c}")
+                           for _, c in zip(doc.segments, classes, strict=True)])
     return Proposals(rules=list(rules), residue=[], quality=quality, repetition=[], title=[],
                      block_openers=openers)
 
@@ -46,8 +46,8 @@ def test_resolve_lines_a_block_took_over_take_a_surer_chaff_label() -> None:
     opener = Span(s0.start, s0.end, "related", 0.9, "phrases_v1", "related.section_header")
     guesses = [("navigation", 0.9), ("navigation", 0.8), ("navigation", 0.4), ("boilerplate", 0.9),
                ("related", 0.9), ("content", 0.9)]
-    categories = [Span(s.start, s.end, label, score, "m.categories", f"category.{label}")
-                  for s, (label, score) in zip(doc.segments, guesses, strict=True)]
+    categories = Verdicts.of([Decision(label, score, "m.categories", f"category.{label}")
+                              for _, (label, score) in zip(doc.segments, guesses, strict=True)])
 
     def decide(rename: float) -> list:
         proposals = Proposals(rules=[opener], residue=[], quality=_proposals(doc, ["short"] * 5 + ["good"]).quality,
@@ -101,7 +101,7 @@ def test_resolve_without_context_only_rules_remove() -> None:
     """context="none" (a page too short to judge): no main block, no smoothing; a rule still removes."""
     text = "\n".join(["x" * 300] + ["menu entry " * 6] * 5 + ["Subscribe now"])
     doc = Document(text, split_segments(text))
-    unjudged = [Span(s.start, s.end, "content", 0.5, "unjudged_v1", "unjudged.good") for s in doc.segments]
+    unjudged = Verdicts.of([Decision("content", 0.5, "unjudged_v1", "unjudged.good") for _ in doc.segments])
     last = doc.segments[-1]
     rule = Span(last.start, last.end, "paywall", 0.9, "phrases_v1", "paywall.x")
     proposals = Proposals(rules=[rule], residue=[], quality=unjudged, repetition=[], title=[],
@@ -118,9 +118,9 @@ def test_resolve_markdown_input_asks_less_of_the_main_block() -> None:
     probabilities = (0.9, 0.42, 0.42, 0.42, 0.42, 0.42, 0.6)
     text = "\n".join(["a" * 300] + ["b" * 400] * 5 + ["c" * 100])
     doc = Document(text, split_segments(text))
-    verdicts = [Span(s.start, s.end, "content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
-                     "model.good" if p >= 0.5 else "model.bad")
-                for s, p in zip(doc.segments, probabilities, strict=True)]
+    verdicts = Verdicts.of([Decision("content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
+                                     "model.good" if p >= 0.5 else "model.bad")
+                            for _, p in zip(doc.segments, probabilities, strict=True)])
 
     def rules(markdown: bool) -> list[str]:
         proposals = Proposals(rules=[], residue=[], quality=verdicts, repetition=[], title=[],
@@ -138,9 +138,9 @@ def test_resolve_article_opener_cuts_what_the_main_block_took_in_before_it() -> 
                       "BEIJING (AP) — the story begins here " * 6, "and goes on in a second paragraph " * 6])
     doc = Document(text, split_segments(text))
     probabilities = (0.95, 0.2, 0.95, 0.9, 0.95)
-    verdicts = [Span(s.start, s.end, "content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
-                     "model.good" if p >= 0.5 else "model.bad")
-                for s, p in zip(doc.segments, probabilities, strict=True)]
+    verdicts = Verdicts.of([Decision("content" if p >= 0.5 else "boilerplate", max(p, 1 - p), "model",
+                                     "model.good" if p >= 0.5 else "model.bad")
+                            for _, p in zip(doc.segments, probabilities, strict=True)])
     dateline = doc.segments[3]
     rule = Span(dateline.start, dateline.end, "content", 0.9, "phrases_v1", "content.dateline")
 
@@ -163,9 +163,7 @@ def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of()
                       "A reply the model doubts, long enough to be prose as well. " * 4])
     doc = Document(text, split_segments(text))
     probabilities = (0.95, 0.1, 0.9, 0.55)
-    verdicts = [Span(s.start, s.end, "content" if p >= 0.3 else "boilerplate", p if p >= 0.3 else 1 - p, "model",
-                     "model.good" if p >= 0.3 else "model.bad")
-                for s, p in zip(doc.segments, probabilities, strict=True)]
+    verdicts = _model_verdicts(doc, probabilities)
     said = doc.segments[1]
     opener = Span(said.start, said.end, "comments", 0.9, "phrases_v1", "comments.author_says")
 
@@ -179,10 +177,10 @@ def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of()
     assert labels(1.01) == ["content", "comments", "comments", "comments"]  # nothing past the opener
 
 
-def _model_verdicts(doc: Document, probabilities: tuple[float, ...], threshold: float = 0.3) -> list[Span]:
-    return [Span(s.start, s.end, "content" if p >= threshold else "boilerplate", p if p >= threshold else 1 - p,
-                 "model", "model.good" if p >= threshold else "model.bad")
-            for s, p in zip(doc.segments, probabilities, strict=True)]
+def _model_verdicts(doc: Document, probabilities: tuple[float, ...], threshold: float = 0.3) -> Verdicts:
+    return Verdicts.of([Decision("content" if p >= threshold else "boilerplate", p if p >= threshold else 1 - p,
+                                 "model", "model.good" if p >= threshold else "model.bad")
+                        for _, p in zip(doc.segments, probabilities, strict=True)])
 
 
 def test_resolve_a_segment_the_model_is_sure_of_ends_an_opened_block() -> None:
@@ -252,8 +250,8 @@ def test_resolve_a_removed_line_without_a_letter_or_digit_is_markup_whichever_ru
     rules = [Span(seg[0].start, seg[0].end, "navigation", 0.9, "phrases_v1", "navigation.controls")]
     residue = [Span(seg[1].start, seg[1].end, "image", 0.99, "residue_v1", "image.markdown")]
     named = ["markup", "markup", "markup", "related", "navigation"]
-    categories = [Span(s.start, s.end, label, 1.0, "m.categories", f"category.{label}")
-                  for s, label in zip(seg, named, strict=True)]
+    categories = Verdicts.of([Decision(label, 1.0, "m.categories", f"category.{label}")
+                              for _, label in zip(seg, named, strict=True)])
     quality = _proposals(doc, ["bad", "bad", "good", "good", "bad"]).quality
     proposals = Proposals(rules=rules, residue=residue, quality=quality, repetition=[], title=[],
                           block_openers=frozenset(), categories=categories)

@@ -1,4 +1,4 @@
-from winnow.document import KEPT_LABELS_DEFAULT, Document, shown
+from winnow.document import KEPT_LABELS_DEFAULT, Decision, Document, shown
 from winnow.segment import split_segments
 from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from winnow.taggers.repetition import RepetitionTagger
@@ -127,12 +127,15 @@ def test_title_a_repeat_needs_a_title_shaped_first_line() -> None:
 def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists() -> None:
     text = "Home\n\n* [Sport](https://x.y/s)\nOne short paragraph.\n| |"
     doc = Document(text, split_segments(text))
-    spans = UnjudgedTagger(STOP, QualityThresholds()).tag(doc)
-    assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in doc.segments]
-    verdicts = [(text[s.start:s.end].strip(), s.label, s.rule) for s in spans]
+    judged = UnjudgedTagger(STOP, QualityThresholds()).tag(doc)
+    assert len(judged) == len(doc.segments)  # one verdict per segment, in order
+    verdicts = [(text[s.start:s.end].strip(), v.label, v.rule) for s, v in zip(doc.segments, judged, strict=True)]
     assert ("* [Sport](https://x.y/s)", "boilerplate", "unjudged.links") in verdicts
-    assert {(s.label, s.score) for s in spans if s.rule == "unjudged.good"} == {("content", 0.5)}
-    assert sum(s.rule == "unjudged.good" for s in spans) == len(spans) - 1
+    assert {(v.label, v.score) for v in judged if v.rule == "unjudged.good"} == {("content", 0.5)}
+    assert sum(v.rule == "unjudged.good" for v in judged) == len(judged) - 1
+    # without Markdown links there is no link list to know: every segment is content, unjudged
+    plain = UnjudgedTagger(STOP, QualityThresholds()).tag(_doc("Home\nOne short paragraph."))
+    assert list(plain) == [Decision("content", 0.5, "unjudged_v1", "unjudged.good")] * 2
 
 
 def test_title_a_markdown_heading_is_never_the_page_title_element() -> None:

@@ -1,7 +1,7 @@
 """The category tagger: what kind of chaff each segment would be, if the page does not keep it.
 
 It reads the segment model's reading of the page (``doc.reading``, left by the content tagger)
-and proposes one span per segment: the most likely chaff label by the model's category stage,
+and proposes one verdict per segment: the most likely chaff label by the model's category stage,
 with its probability, or ``boilerplate`` when no category is likely enough; a segment without a
 letter or digit is ``markup``. The resolver names a
 segment it removes by this proposal where no rule named it. On a page the model did not judge
@@ -10,11 +10,9 @@ segment it removes by this proposal where no rule named it. On a page the model 
 
 from __future__ import annotations
 
-from itertools import repeat
-
 import numpy as np
 
-from ..document import Document, Span
+from ..document import Document, Verdicts
 from ..model.categories import CategoryModel
 from ..model.features import DENSE_NAMES
 
@@ -30,10 +28,10 @@ class CategoryTagger:
         self.name = name
         self.rule_of = {label: f"category.{label}" for label in (*model.labels, "boilerplate", "markup")}
 
-    def tag(self, doc: Document) -> list[Span]:
+    def tag(self, doc: Document) -> Verdicts:
         reading = doc.reading
         if reading is None or not doc.segments:
-            return []
+            return Verdicts()
         logp = self.model.scores(reading.features, reading.dense_std, reading.rules, reading.first)
         labels, probability = self.model.name_each(logp)
         wordless = reading.features.dense[:, _LOG_WORDS] == 0  # no letter or digit: markup, not a judgement
@@ -41,5 +39,4 @@ class CategoryTagger:
             labels[i] = "markup"
         probability = np.where(wordless, 1.0, probability)
         scores = np.round(probability, 4).tolist()
-        starts, ends = (b.tolist() for b in doc.bounds[:2])
-        return list(map(Span, starts, ends, labels, scores, repeat(self.name), map(self.rule_of.__getitem__, labels)))
+        return Verdicts(labels, scores, [self.name] * len(scores), list(map(self.rule_of.__getitem__, labels)))

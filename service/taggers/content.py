@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..budget import checkpoint
-from ..document import Document, Span
+from ..document import Document, Verdicts
 from .quality import QualityTagger
 from .segment_model import ModelTagger
 from .unjudged import UnjudgedTagger
@@ -43,13 +43,13 @@ class ContentTagger:
         self.name = model.name if model is not None else heuristic.name
         self.requires = model.requires if model is not None else heuristic.requires
 
-    def tag(self, doc: Document) -> list[Span]:
-        spans = self._judge(doc)
+    def tag(self, doc: Document) -> Verdicts:
+        verdicts = self._judge(doc)
         checkpoint("tagging", reserve_s=len(doc.segments) * TAIL_S_PER_SEGMENT
                    + len(doc.proposals.get("residue", ())) * TAIL_S_PER_RESIDUE)
-        return spans
+        return verdicts
 
-    def _judge(self, doc: Document) -> list[Span]:
+    def _judge(self, doc: Document) -> Verdicts:
         if doc.extracted or (self.model is not None and len(doc.segments) < self.min_segments):
             return self.unjudged.tag(doc)
         if self.model is None:
@@ -59,4 +59,4 @@ class ContentTagger:
         if not np.any(probability < self.sure_chaff):
             return self.unjudged.tag(doc)
         doc.reading = reading  # for the category stage
-        return self.model.spans(doc, probability)
+        return self.model.verdicts(probability)

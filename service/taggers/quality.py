@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..budget import checked
-from ..document import Document, Span
+from ..document import Document, Verdicts
 from ..text import CLAUSE_END_TABLE, ends_like, markdown_images, markdown_links
 
 # Markdown syntax is measured, not read: links count as link text, images as nothing (text.py finds
@@ -170,16 +170,14 @@ class QualityTagger:
         self.stop = stop
         self.thresholds = thresholds
 
-    def tag(self, doc: Document) -> list[Span]:
+    def tag(self, doc: Document) -> Verdicts:
         if not doc.segments:
-            return []
+            return Verdicts()
         stats, known_language = measure(doc, self.stop)
         classes, scores = classify(stats, self.thresholds, known_language)
-        spans = []
-        for seg, cls, score in zip(doc.segments, classes.tolist(), scores.tolist(), strict=True):
-            name = CLASSES[cls]
-            if cls <= 1:
-                spans.append(Span(seg.start, seg.end, "content", score, self.name, f"quality.{name}"))
-            else:
-                spans.append(Span(seg.start, seg.end, "boilerplate", 1 - score, self.name, f"quality.{name}"))
-        return spans
+        classes, scores = classes.tolist(), scores.tolist()
+        # classes 0 and 1 (good, neargood) are content, with the class's score; the others are
+        # boilerplate, scored by how sure that is
+        return Verdicts(["content" if cls <= 1 else "boilerplate" for cls in classes],
+                        [score if cls <= 1 else 1 - score for cls, score in zip(classes, scores, strict=True)],
+                        [self.name] * len(classes), [f"quality.{CLASSES[cls]}" for cls in classes])

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
 
-from ..document import Document, Span
+import numpy as np
 
-_FOLD = re.compile(r"[^\w\n]+")  # punctuation and spaces: "Share | Facebook" is "share facebook"
+from ..document import Document, Span, spans_of
+
+# punctuation and spaces: "Share | Facebook" is "share facebook". A run of them becomes one space;
+# a run that is one space already is left alone (most runs, between words: no substitution each)
+_FOLD = re.compile(r"[^\w\n ][^\w\n]*| [^\w\n]+")
 
 
 class RepetitionTagger:
@@ -22,19 +27,19 @@ class RepetitionTagger:
         self.score = score
 
     def tag(self, doc: Document) -> list[Span]:
-        vstarts, vends = (b.tolist() for b in doc.visible_bounds)
-        short = [i for i, (a, b) in enumerate(zip(vstarts, vends, strict=True)) if 0 < b - a <= self.max_chars]
+        vstarts, vends = doc.visible_bounds
+        size = vends - vstarts
+        short = np.flatnonzero((size > 0) & (size <= self.max_chars))
         if len(short) < 2:
             return []
         # one lower() and one substitution over the short lines joined, not one per line
         # (a segment never holds a newline: segment.py cuts at every one)
         text = doc.visible.text
-        joined = "\n".join([text[vstarts[i]:vends[i]] for i in short]).lower()
+        lines = zip(vstarts[short].tolist(), vends[short].tolist(), strict=True)
+        joined = "\n".join([text[a:b] for a, b in lines]).lower()
         keys = [k.strip() for k in _FOLD.sub(" ", joined).split("\n")]
         counts = Counter(keys)
-        segments = doc.segments
-        return [
-            Span(segments[i].start, segments[i].end, "boilerplate", self.score, self.name, "repetition.repeated_line")
-            for i, k in zip(short, keys, strict=True)
-            if k and counts[k] > 1
-        ]
+        found = [i for i, k in zip(short.tolist(), keys, strict=True) if k and counts[k] > 1]
+        starts, ends = (b[found].tolist() for b in doc.bounds[:2])
+        return spans_of(starts, ends, repeat("boilerplate"), repeat(self.score), repeat(self.name),
+                        repeat("repetition.repeated_line"))

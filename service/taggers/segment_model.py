@@ -1,5 +1,5 @@
-"""The learned segment classifier as a tagger: one span per segment, content or boilerplate, with the
-model's probability as its score.
+"""The learned segment classifier as a tagger: one verdict per segment, content or boilerplate, with
+the model's probability as its score.
 
 It reads the line rules' findings (the ``lines`` role) as evidence: the model was trained to weigh
 them (a menu next to a rule-labelled menu is likely menu too).
@@ -7,11 +7,9 @@ them (a menu next to a rule-labelled menu is likely menu too).
 
 from __future__ import annotations
 
-from itertools import repeat
-
 import numpy as np
 
-from ..document import LABELS, Document, ModelReading, Span
+from ..document import LABELS, Document, ModelReading, Span, Verdicts
 from ..model.artifact import SegmentModel
 from ..model.features import SegmentFeatures, StopWordHashes, dom_features, featurize, rule_matrix
 
@@ -51,13 +49,12 @@ class ModelTagger:
             return np.zeros(0)
         return 1.0 / (1.0 + np.exp(-self.read(doc).logit))
 
-    def spans(self, doc: Document, probability: np.ndarray) -> list[Span]:
+    def verdicts(self, probability: np.ndarray) -> Verdicts:
+        """The verdict on each segment whose probability of content is given: whole columns, without
+        a Python branch per segment."""
         good = (probability >= self.threshold).astype(np.intp)  # 1: content, an index into the verdicts
         rounded = np.round(np.where(good, probability, 1.0 - probability), 4).tolist()
-        starts, ends = (b.tolist() for b in doc.bounds[:2])
-        # whole columns, then one map: a span per segment without a Python branch per segment
-        return list(map(Span, starts, ends, _VERDICT[good].tolist(), rounded, repeat(self.name),
-                        _VERDICT_RULE[good].tolist()))
+        return Verdicts(_VERDICT[good].tolist(), rounded, [self.name] * len(rounded), _VERDICT_RULE[good].tolist())
 
-    def tag(self, doc: Document) -> list[Span]:
-        return self.spans(doc, self.probabilities(doc))
+    def tag(self, doc: Document) -> Verdicts:
+        return self.verdicts(self.probabilities(doc))

@@ -160,9 +160,10 @@ class TitleTagger:
         end = min(first + 1 + HEADLINE_WINDOW, len(vstarts))
         lead = key.split(" ", 1)[0]  # a repeat starts with the line's first word: a cheap test first
         found = []
-        for i in range(first + 1, end):
-            if not shortest <= vends[i] - vstarts[i] <= 2 * len(key) + 8:
-                continue
+        # the segments of the window whose length fits, picked in one whole-array step
+        starts, ends = doc.visible_bounds
+        size = ends[first + 1:end] - starts[first + 1:end]
+        for i in (np.flatnonzero((size >= shortest) & (size <= 2 * len(key) + 8)) + first + 1).tolist():
             if lead not in visible[vstarts[i]:vstarts[i] + len(lead) + 8].casefold():
                 continue
             shown = _folded(visible[vstarts[i]:vends[i]])

@@ -11,9 +11,7 @@ from HTML, ``options.extracted``) is read the same way: an extractor has judged 
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..document import Document, Span
+from ..document import Document, Verdicts
 from .quality import QualityThresholds, StopWords, link_density, measure
 
 
@@ -27,12 +25,13 @@ class UnjudgedTagger:
         self.stop = stop
         self.max_link_density = thresholds.max_link_density
 
-    def tag(self, doc: Document) -> list[Span]:
-        if not doc.segments:
-            return []
-        links = np.zeros(len(doc.segments), dtype=bool)
-        if "](" in doc.text:  # link density needs Markdown links; without them there is none to measure
-            links = link_density(measure(doc, self.stop)[0]) > self.max_link_density
-        return [Span(s.start, s.end, "boilerplate", 0.9, self.name, "unjudged.links") if link else
-                Span(s.start, s.end, "content", self.score, self.name, "unjudged.good")
-                for s, link in zip(doc.segments, links.tolist(), strict=True)]
+    def tag(self, doc: Document) -> Verdicts:
+        n = len(doc.segments)
+        if not n:
+            return Verdicts()
+        if "](" not in doc.text:  # link density needs Markdown links; without them there is none to measure
+            return Verdicts(["content"] * n, [self.score] * n, [self.name] * n, ["unjudged.good"] * n)
+        links = (link_density(measure(doc, self.stop)[0]) > self.max_link_density).tolist()
+        return Verdicts(["boilerplate" if link else "content" for link in links],
+                        [0.9 if link else self.score for link in links], [self.name] * n,
+                        ["unjudged.links" if link else "unjudged.good" for link in links])
