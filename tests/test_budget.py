@@ -245,15 +245,21 @@ def test_budget_under_gunicorn_the_worker_stays_healthy(tmp_path: Path) -> None:
             assert headers["Content-Type"].startswith("application/problem+json")
             assert headers["Retry-After"] == "1"
             assert json.loads(body)["type"].endswith("/time-budget-exceeded")
-        # the same worker, healthy: probes and a small document are answered
+        # the same worker, healthy: probes and a small document are answered (on a busy machine
+        # the small document itself may run past a 0.05 s budget: it is sent again, a few times)
         assert _workers(proc.pid) == workers
         assert _http(base, "GET", "/healthz")[0] == 200
-        status, _, body = _http(base, "POST", "/v1/clean", json.dumps({"text": TEXT}).encode())
+        small, late = json.dumps({"text": TEXT}).encode(), 0
+        for _ in range(5):
+            status, _, body = _http(base, "POST", "/v1/clean", small)
+            if status != 503:
+                break
+            late += 1
         assert status == 200 and json.loads(body)["stats"]["chars_in"] == len(TEXT)
         samples = _samples(_http(base, "GET", "/metrics")[2].decode())
         exceeded = sum(v for (name, _), v in samples.items() if name == "winnow_budget_exceeded_total")
-        assert exceeded == 3
-        assert samples[("winnow_errors_total", (("kind", "time-budget-exceeded"),))] == 3
+        assert exceeded == 3 + late
+        assert samples[("winnow_errors_total", (("kind", "time-budget-exceeded"),))] == 3 + late
     finally:
         stop_server(proc)
 
