@@ -60,3 +60,10 @@ def test_render_never_shows_the_page_title_line_so_the_headline_is_kept_once() -
              Span(35, 50, "title", 0.8, "title_v1", "title.headline"), Span(50, 55, "content", 1.0, "t")]
     assert render(text, spans, KEEP) == "Bridge reopens\nBody."
     assert render(text, spans, frozenset({"title"})) == "Bridge reopens"
+
+
+def test_render_drops_the_blanks_that_end_each_line_and_squeezes_blank_lines() -> None:
+    text = "One. \t\nTwo.\xa0 \n\n\n\nThree.  \nMenu\nFour."
+    spans = _spans(text, [("One. \t\nTwo.\xa0 \n\n\n\nThree.  \n", "content"), ("Menu\n", "navigation"),
+                          ("Four.", "content")])
+    assert render(text, spans, KEEP) == "One.\nTwo.\n\nThree.\nFour."

@@ -43,6 +43,13 @@ def test_repetition_flags_only_short_repeated_lines() -> None:
     assert [text[s.start:s.end] for s in spans] == ["Share", "Share"]
 
 
+def test_repetition_reads_runs_of_punctuation_and_spaces_as_one_space() -> None:
+    lines = ["Share · Facebook", "share  facebook", "Share, Facebook!", "Share Facebook X", "Share"]
+    text = "\n".join([lines[0], PROSE, *lines[1:], PROSE])
+    spans = RepetitionTagger(max_chars=100, score=0.7).tag(_doc(text))
+    assert [text[s.start:s.end] for s in spans] == lines[:3]
+
+
 def test_title_is_the_first_headline_shaped_line() -> None:
     tagger = TitleTagger(max_chars=150, min_words=3, max_words=25, score=0.8)
     assert [s.rule for s in tagger.tag(_doc("Putin meets Kim in Beijing\nBody."))] == ["title.first_line"]
