@@ -87,6 +87,11 @@ def budget_inputs() -> list[tuple[str, str, str]]:
         ("'<div>' x 8 MB, as HTML (nested)", "html", "<div>" * 1_600_000),
         ("'<td> </td>' x 8 MB, one table row, as HTML", "html",
          "<table><tr>" + "<td> </td>" * 799_000 + "</tr></table>"),
+        # at the limits: the most nodes a page may have (WINNOW_MAX_HTML_NODES, all walked), and the
+        # most lines (WINNOW_MAX_SEGMENTS, a paragraph each: all walked, then every line judged)
+        ("'<td> </td>' x 199,990 (at the node limit), as HTML", "html",
+         "<table><tr>" + "<td> </td>" * 199_990 + "</tr></table>"),
+        ("'<p>a</p>' x 99,990 (at the segment limit), as HTML", "html", "<p>a</p>" * 99_990),
         ("'we use cookies ' x 5 MB (rule hits)", "text", ("we use cookies " * 333_334)[:5_000_000]),
         ("5 MB of one-character lines", "text", "a\n" * 2_500_000),
         ("'a | ' x 5 MB (table cells)", "text", "a | " * 1_250_000),

@@ -89,12 +89,13 @@ def request_from_payload(payload: object, max_text_chars: int, max_html_chars: i
 
 def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None = None,
                  deadline: Deadline | None = None, max_spans: int | None = None,
-                 max_segments: int | None = None) -> tuple[dict, Result]:
+                 max_segments: int | None = None, max_html_nodes: int | None = None) -> tuple[dict, Result]:
     """The JSON answer for a parsed request, and the engine's result behind it.
 
     Shared by the HTTP API and `winnow clean --json`. ``max_text_chars`` bounds the text
     rendered from HTML (raw text is checked while parsing), ``max_segments`` its lines and
-    table cells (what the engine's cost and memory grow with), and ``max_spans`` the spans
+    table cells (what the engine's cost and memory grow with), ``max_html_nodes`` the nodes of an
+    HTML page (what its rendering's cost grows with), and ``max_spans`` the spans
     returned; None means no bound (the CLI). ``deadline`` raises BudgetExceeded between
     stages, and inside the long ones (it is the active deadline meanwhile: budget.checkpoint);
     once the engine is done the answer is given, however late.
@@ -104,7 +105,7 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
         if req.text is not None:
             source = req.text
         else:
-            source, page = read_html(req.html or "", deadline, max_lines=max_segments)
+            source, page = read_html(req.html or "", deadline, max_lines=max_segments, max_nodes=max_html_nodes)
         if max_text_chars is not None and len(source) > max_text_chars:
             raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
         if max_segments is not None and more_segments_than(source, max_segments):

@@ -141,7 +141,7 @@ def clean() -> Response:
     try:
         req = parse_clean_request(settings, deadline)
         answer, result = build_answer(_engine(), req, settings.max_text_chars, deadline, settings.max_spans,
-                                      settings.max_segments)
+                                      settings.max_segments, settings.max_html_nodes)
     except BudgetExceeded as exc:
         if metrics is not None:
             metrics.observe_budget_exceeded(exc.stage)

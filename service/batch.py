@@ -121,7 +121,7 @@ def answer_line(engine: Engine, settings: Settings, metrics: Metrics | None, num
         line_id, has_id = _line_id(payload)
         req = parse_clean_object(payload, settings)
         answer, result = build_answer(engine, req, settings.max_text_chars, deadline, settings.max_spans,
-                                      settings.max_segments)
+                                      settings.max_segments, settings.max_html_nodes)
     except BudgetExceeded as exc:
         if metrics is not None:
             metrics.observe_budget_exceeded(exc.stage)

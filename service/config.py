@@ -42,6 +42,10 @@ class Settings:
     # more non-blank lines and table cells than this: 422. The engine's time and memory grow with them
     # (100,000 one-character lines: ~1.5 s and +300 MB); the largest page of the corpora has 3,348
     max_segments: int = 100_000
+    # an HTML page's elements, comments and processing instructions (the nodes the rendering walks,
+    # counted in C right after the parse): more than this, 422 before any walk. The largest page of
+    # the corpora has 15,795; the walk costs up to ~10 us a node
+    max_html_nodes: int = 200_000
     request_budget_s: float = 10.0  # wall time one /v1/clean may take before a 503; 0: no budget
     # POST /v1/clean/batch (service/batch.py): the whole body is read (and refused, 413, over these
     # limits) before the first answer line is sent; each line then has its own limits and budget
@@ -58,7 +62,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse nonsense limits at boot rather than answering oddly at request time."""
-        for name in ("max_body_bytes", "max_text_chars", "max_spans", "max_segments", "max_batch_lines",
+        for name in ("max_body_bytes", "max_text_chars", "max_spans", "max_segments", "max_html_nodes",
+                     "max_batch_lines",
                      "max_batch_bytes", "max_batch_line_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"WINNOW_{name.upper()} must be positive")

@@ -31,7 +31,6 @@ from readability.readability import REGEXES as _READABILITY_PATTERNS
 
 from .budget import BudgetExceeded, Deadline, check
 from .document import PageHints
-from .errors import InvalidRequest
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
 from .page import Page, render_element, render_page
@@ -138,24 +137,22 @@ def readability_pick(page: Page, html_tags: int, deadline: Deadline | None) -> l
 
 
 def read_html(html: str, deadline: Deadline | None = None, readability: bool = True,
-              max_lines: int | None = None) -> tuple[str, PageHints | None]:
+              max_lines: int | None = None, max_nodes: int | None = None) -> tuple[str, PageHints | None]:
     """The page's text (every line of it) and what its markup says of each line.
 
     Never raises on odd markup (empty, script-only, binary junk, deep nesting): a page without
     text gives ("", None), and the API answers 200 with empty ``text`` and ``input_text``, as it
     does for empty raw text. The exceptions: ``BudgetExceeded``, when ``deadline`` passes;
-    InvalidRequest for a page nesting too deep (page.TooDeep) or rendering to more than
-    ``max_lines`` lines (checked before the markup is read line by line: that is the costly part).
+    InvalidRequest for a page nesting too deep (page.TooDeep), holding more than ``max_nodes``
+    nodes (page.TooManyNodes, before the walk) or rendering to more than ``max_lines`` lines
+    (page.TooManyLines, while walking: before the markup is read line by line, the costly part).
     """
     if not html.strip():
         return "", None
-    page = render_page(html, deadline)
+    page = render_page(html, deadline, max_nodes=max_nodes, max_lines=max_lines)
     check(deadline, "html rendering")
     if not page.starts:
         return "", None
-    if max_lines is not None and len(page.starts) > max_lines:
-        raise InvalidRequest(f"the page's text has more than {max_lines} segments (non-blank lines and table "
-                             f"cells); the limit is {max_lines}: send a smaller document")
     evidence = line_evidence(page)
     structured = line_shares(page.text, page.starts, page.ends, shingles(structured_text(page.root)))
     check(deadline, "html rendering")

@@ -12,7 +12,8 @@ A request is checked and answered by the service's own code (``answer.request_fr
 ``answer.build_answer``), with the limits of the settings, so ``Result.to_dict()`` is the JSON
 answer the service gives for the same body. Bad input raises ``InvalidRequest`` (a ValueError),
 an answer with more spans than ``max_spans`` ``TooManySpans`` (a ValueError too). There is no
-time budget here (``request_budget_s`` is the HTTP layer's); ``max_segments`` bounds a page's cost.
+time budget here (``request_budget_s`` is the HTTP layer's); ``max_segments`` and ``max_html_nodes``
+bound a page's cost.
 
 A ``Cleaner`` is immutable once built and safe to share between threads (the engine holds no
 per-request state; readability runs under a per-process lock, ``html.py``).
@@ -166,7 +167,8 @@ class Cleaner:
         checked and built by the service's own code, with the settings' limits."""
         s = self.settings
         req = request_from_payload(body, s.max_text_chars, s.max_body_bytes)
-        answer, _ = build_answer(self.engine, req, s.max_text_chars, None, s.max_spans, s.max_segments)
+        answer, _ = build_answer(self.engine, req, s.max_text_chars, None, s.max_spans, s.max_segments,
+                                 s.max_html_nodes)
         return answer
 
     def clean(self, text: str | None = None, html: str | None = None, *, keep: Iterable[str] | None = None,

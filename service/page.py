@@ -11,11 +11,12 @@ Every line records the deepest element that holds all of it (its ``element``) an
 its characters inside links. A line's DOM evidence (``dom.evidence``) is read from that element
 and its ancestors.
 
-The page is parsed once, by lxml (not interruptible: ``WINNOW_MAX_HTML_BYTES`` bounds it, and
-0.3 s is the worst seen for 8 MB of tags; a page nesting more than 2,048 elements deep is refused
-with a 422, as libxml2 would drop what lies deeper), and
-walked with an explicit stack (deep pages do not recurse); the request's deadline is checked
-every few thousand nodes.
+The page is parsed once, by lxml (not interruptible: ``WINNOW_MAX_BODY_BYTES`` bounds it, and
+0.3-0.8 s is the worst seen for 8 MB of tags; a page nesting more than 2,048 elements deep is refused
+with a 422, as libxml2 would drop what lies deeper). Its nodes are counted in C right after; a page
+of more than ``max_nodes`` is refused (422) before the walk, which costs Python work per node. The
+walk uses an explicit stack (deep pages do not recurse); every few thousand nodes it checks the
+request's deadline and refuses (422) a page already past ``max_lines`` lines, rather than at the end.
 """
 
 from __future__ import annotations
@@ -68,11 +69,33 @@ class TooDeep(InvalidRequest):
     """The page nests elements deeper than the parser keeps: refused, not silently cut short."""
 
 
-def parse(html: str):
+class TooManyNodes(InvalidRequest):
+    """The page has more nodes than the rendering may walk (``max_nodes``)."""
+
+
+class TooManyLines(InvalidRequest):
+    """The page renders to more lines than the engine may judge (``max_lines``)."""
+
+    def __init__(self, max_lines: int) -> None:
+        super().__init__(f"the page's text has more than {max_lines} segments (non-blank lines and table "
+                         f"cells); the limit is {max_lines}: send a smaller document")
+
+
+# every node the rendering walks: elements, comments and processing instructions (text is theirs)
+_NODES = etree.XPath("count(//*|//comment()|//processing-instruction())")
+
+
+def count_nodes(root) -> int:
+    """The nodes under ``root`` (itself included) that ``render_element`` walks, counted in C."""
+    return int(_NODES(root))
+
+
+def parse(html: str, max_nodes: int | None = None):
     """The page's root element, or None when there is nothing to parse.
 
     Raises TooDeep for a page nesting elements more than ``MAX_DEPTH`` deep: libxml2 would drop
-    what lies deeper, and an answer must never be a silently truncated one."""
+    what lies deeper, and an answer must never be a silently truncated one. Raises TooManyNodes
+    for a page of more than ``max_nodes`` nodes (None: no limit)."""
     data = html.encode("utf-8", "surrogatepass")
     if not data.strip():
         return None
@@ -84,18 +107,25 @@ def parse(html: str):
     if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
         raise TooDeep(f"the page nests elements more than {MAX_DEPTH} deep, which the HTML parser cannot "
                       "keep; send the page's text, or a page of real markup")
+    if max_nodes is not None and root is not None and (nodes := count_nodes(root)) > max_nodes:
+        raise TooManyNodes(f"the page has {nodes} elements and comments; the limit is {max_nodes}: send a "
+                           "smaller page, or its text")
     return root
 
 
-def render_page(html: str, deadline: Deadline | None = None) -> Page:
+def render_page(html: str, deadline: Deadline | None = None, max_nodes: int | None = None,
+                max_lines: int | None = None) -> Page:
     """Render ``html`` whole (see the module's docstring)."""
-    root = parse(html)
-    check(deadline, "html parsing")  # the parse itself cannot be interrupted (0.3 s for 8 MB of tags)
-    return render_element(root, deadline)
+    root = parse(html, max_nodes)
+    check(deadline, "html parsing")  # the parse itself cannot be interrupted (0.3-0.8 s for 8 MB of tags)
+    return render_element(root, deadline, max_lines)
 
 
-def render_element(root, deadline: Deadline | None = None) -> Page:
-    """Render a parsed element and what it holds (its tail too), as ``render_page`` renders a page."""
+def render_element(root, deadline: Deadline | None = None, max_lines: int | None = None) -> Page:
+    """Render a parsed element and what it holds (its tail too), as ``render_page`` renders a page.
+
+    Raises TooManyLines once more than ``max_lines`` lines are rendered (checked with the deadline,
+    every few thousand nodes, and at the end; None: no limit)."""
     page = Page(root=root)
     if root is None:
         return page
@@ -173,6 +203,8 @@ def render_element(root, deadline: Deadline | None = None) -> Page:
         countdown -= 1
         if not countdown:
             countdown = _CHECK_EVERY
+            if max_lines is not None and len(starts) > max_lines:  # before the deadline: bad input is a 422
+                raise TooManyLines(max_lines)
             check(deadline, "html rendering")
         if kind == _CLOSE:
             tag = el.tag
@@ -220,6 +252,8 @@ def render_element(root, deadline: Deadline | None = None) -> Page:
         if el.text:
             emit(el.text)
     close_line()
+    if max_lines is not None and len(starts) > max_lines:
+        raise TooManyLines(max_lines)
     page.text = "".join(out)
     page.chars = chars
     return page

@@ -186,10 +186,27 @@ def test_hardening_the_segment_limit_counts_lines_and_cells(client, app, setting
         "description"].count("4 segments") == 1
 
 
+def test_hardening_too_many_html_nodes_is_refused_before_the_walk(client, app, settings, production_limits,
+                                                                  monkeypatch) -> None:
+    """An HTML page's rendering costs Python work per node: over WINNOW_MAX_HTML_NODES, a 422 after the parse."""
+    limit = Settings().max_html_nodes
+    started = time.monotonic()
+    body = _problem(client.post("/v1/clean", json={"html": "<td> </td>" * limit}), 422)
+    assert f"the limit is {limit}" in body["detail"] and time.monotonic() - started < 5
+    monkeypatch.setitem(app.extensions, "winnow.settings", dataclasses.replace(settings, max_html_nodes=6))
+    page = "<html><body><p>a</p><!-- c --><p>b</p></body></html>"  # 5 nodes
+    assert client.post("/v1/clean", json={"html": page}).status_code == 200
+    _problem(client.post("/v1/clean", json={"html": page.replace("</body>", "<p>c</p><p>d</p></body>")}), 422)
+    assert client.post("/v1/clean", json={"text": "<p>a</p>" * 10}).status_code == 200  # text has no nodes
+
+
 def test_hardening_max_segments_from_env() -> None:
     assert Settings.from_env(environ={"WINNOW_MAX_SEGMENTS": "7"}).max_segments == 7
     with pytest.raises(ValueError):
         Settings.from_env(environ={"WINNOW_MAX_SEGMENTS": "0"})
+    assert Settings.from_env(environ={"WINNOW_MAX_HTML_NODES": "9"}).max_html_nodes == 9
+    with pytest.raises(ValueError):
+        Settings.from_env(environ={"WINNOW_MAX_HTML_NODES": "-1"})
 
 
 # --- anything at all, in-process (Hypothesis) -----------------------------------------------------------

@@ -90,3 +90,6 @@ def test_load_hostile_inputs_are_answered_on_time_and_probes_keep_answering() ->
         assert r["healthz_worst_same_worker_s"] is not None, r  # the probes reached the busy worker too
     assert results["5 MB of one-character lines"]["status"] == 422
     assert results["'![]()' x 5 MB (a million images)"]["problem"] == "time-budget-exceeded"
+    # over the node limit: refused after the parse, before the walk; over the line limit: while walking
+    for name in ("'<td> </td>' x 8 MB, one table row, as HTML", "'<p>a</p>' x 8 MB, as HTML"):
+        assert results[name]["status"] == 422, results[name]

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from winnow.page import MAX_DEPTH, TooDeep, render_page
+import winnow.page as page_module
+from winnow.page import MAX_DEPTH, TooDeep, TooManyLines, TooManyNodes, count_nodes, parse, render_page
 
 
 def lines(markup: str) -> list[str]:
@@ -62,6 +63,37 @@ def test_deep_nesting_does_not_recurse() -> None:
     assert render_page("<div>" * 2_000 + "deep" + "</div>" * 2_000).text == "deep"
     with pytest.raises(TooDeep):  # libxml2 would drop what lies deeper: refused, not cut short
         render_page("<div>" * (MAX_DEPTH + 10) + "deep" + "</div>" * (MAX_DEPTH + 10))
+
+
+def test_nodes_are_what_the_walk_visits_and_a_page_over_the_limit_is_refused_before_it() -> None:
+    markup = "<html><body><p>a<!-- c --></p><?pi x?><p>b</p></body></html>"
+    assert count_nodes(parse(markup)) == 6  # html, body, p, comment, the instruction (a comment in HTML), p
+    assert render_page(markup, max_nodes=6).text == "a\n\nb"  # at the limit: rendered
+    walked = []
+    real = page_module.render_element
+    page_module.render_element = lambda *a, **k: walked.append(a) or real(*a, **k)
+    try:
+        with pytest.raises(TooManyNodes, match="7 elements and comments; the limit is 6"):
+            render_page(markup.replace("</body>", "<p>c</p></body>"), max_nodes=6)
+    finally:
+        page_module.render_element = real
+    assert walked == []
+    assert count_nodes(parse("<p>x</p>" * 1000)) == 1002  # html and body are added by the parser
+
+
+def test_a_page_over_the_line_limit_is_refused_while_walking_not_at_the_end(monkeypatch) -> None:
+    markup = "<body>" + "<p>a</p>" * 20_000 + "</body>"  # 20,000 lines; ~40,000 items to walk
+    checks = []
+    monkeypatch.setattr(page_module, "check", lambda deadline, stage: checks.append(stage))
+    assert len(render_page(markup, max_lines=20_000).starts) == 20_000
+    whole_walk = len(checks)
+    assert whole_walk >= 5
+    checks.clear()
+    with pytest.raises(TooManyLines, match="more than 100 segments"):
+        render_page(markup, max_lines=100)
+    assert len(checks) == 1  # after the parse; the walk stops at its first check: the rest is never walked
+    with pytest.raises(TooManyLines):  # a small page is refused at the end of its walk
+        render_page("<p>a</p><p>b</p>", max_lines=1)
 
 
 def test_pages_without_text() -> None:
