@@ -201,7 +201,8 @@ def _clean_operation(settings: Settings) -> dict:
                             "or an unknown charset"),
             "422": _problem(f"wrong fields, types or options; a lone surrogate; text over "
                             f"{settings.max_text_chars} characters or {settings.max_segments} segments (lines "
-                            f"and table cells); more than {settings.max_spans} spans"),
+                            f"and table cells); an HTML page of more than {settings.max_html_nodes} nodes; more than "
+                            f"{settings.max_spans} spans"),
             "503": _problem(f"the engine is not loaded, or the document could not be cleaned within the "
                             f"time budget of {settings.request_budget_s:g} s", _RETRY_AFTER),
         },
