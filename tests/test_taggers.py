@@ -1,4 +1,5 @@
 from winnow.document import KEPT_LABELS_DEFAULT, Decision, Document, shown
+from winnow.html import read_html
 from winnow.segment import split_segments
 from winnow.taggers.quality import QualityTagger, QualityThresholds, StopWords
 from winnow.taggers.repetition import RepetitionTagger
@@ -143,6 +144,23 @@ def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists(
     # without Markdown links there is no link list to know: every segment is content, unjudged
     plain = UnjudgedTagger(STOP, QualityThresholds()).tag(_doc("Home\nOne short paragraph."))
     assert list(plain) == [Decision("content", 0.5, "unjudged_v1", "unjudged.good")] * 2
+
+
+def test_unjudged_tagger_knows_link_lists_of_a_short_html_page_from_its_markup() -> None:
+    """HTML has no Markdown links: the share of each line inside <a> elements tells a menu."""
+    text, page = read_html("<body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav><p>One short paragraph "
+                           "with <a href='/x'>a link</a> in it.</p><ul><li><a href='/a'>Sport</a> and more</li></ul>"
+                           "<table><tr><td><a href='/b'>Archive</a></td><td>Notes</td></tr></table></body>",
+                           readability=False)
+    doc = Document(text, split_segments(text), page=page)
+    judged = UnjudgedTagger(STOP, QualityThresholds()).tag(doc)
+    verdicts = [(text[s.start:s.end].strip(), v.label) for s, v in zip(doc.segments, judged, strict=True)]
+    assert verdicts == [("Home News", "boilerplate"), ("One short paragraph with a link in it.", "content"),
+                        ("Sport and more", "boilerplate"),  # 5 of 14 characters are a link: over 0.35
+                        ("Archive Notes", "boilerplate")]  # a table row is one line: 7 of 13 in a link
+    # the same text without its markup has no link to measure
+    assert {v.label for v in UnjudgedTagger(STOP, QualityThresholds()).tag(Document(text, split_segments(text)))} \
+        == {"content"}
 
 
 def test_title_a_markdown_heading_is_never_the_page_title_element() -> None:
