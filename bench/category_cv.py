@@ -3,19 +3,19 @@
 
     python bench/category_cv.py ../shared/corpus/scrapinghub.jsonl.gz ../shared/corpus/readability.jsonl.gz \\
         ../shared/corpus/wcxb.jsonl.gz [--hand-labels bench/labels/train] [--folds 4] \\
-        [--hand-weight 0 5 10 20] [--c 1 10] [--balance 0 0.5] [--smoothing 0.3] [--min-probability 0.3] [--seed 0] \\
-        [--cache /tmp/category_cv.pkl]
+        [--hand-weight 0 5 10 20] [--c 1 10] [--balance 0 0.5] [--smoothing 0.3] [--min-probability 0.3] \\
+        [--boilerplate-margin 1 2] [--seed 0] [--cache /tmp/category_cv.pkl]
 
 The hand-labelled train pages (bench/label_lines.py --train) are split into folds by page. For each
 fold, hand weight, C and balance, the category stage is fitted as `winnow train` fits it (silver
 labels of every view, the hand labels of the labelled views weighing ``--hand-weight`` views each;
 0: their silver labels instead, as before hand labels existed; ``--c``: the inverse regularisation
 strength; ``--balance``: how far the classes are evened out) on every page but the fold's, and
-names the chaff lines of the fold's hand-labelled views with each ``--smoothing`` and
-``--min-probability`` (read when naming: one fit serves them all). The verdict inputs are stage
-one's out-of-fold log-odds, as in training. Printed per setting: accuracy on the lines the hand
-calls chaff (not content, title or markup), macro-F1 over their labels, and the share named
-``boilerplate``. Dev pages and the category dev set are never read.
+names the chaff lines of the fold's hand-labelled views with each ``--smoothing``,
+``--min-probability`` and ``--boilerplate-margin`` (read when naming: one fit serves them all).
+The verdict inputs are stage one's out-of-fold log-odds, as in training. Printed per setting:
+accuracy on the lines the hand calls chaff (not content, title or markup), macro-F1 over their
+labels, and the share named ``boilerplate``. Dev pages and the category dev set are never read.
 
 --cache keeps the measured examples and stage one's verdicts (pickle, a local scratch file only).
 """
@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--balance", type=float, nargs="+", default=[BALANCE], help="class balance exponents")
     ap.add_argument("--smoothing", type=float, nargs="+", default=[SMOOTHING])
     ap.add_argument("--min-probability", type=float, nargs="+", default=[0.3])
+    ap.add_argument("--boilerplate-margin", type=float, nargs="+", default=[1.0],
+                    help="boilerplate named only over a category this many times less likely (engine: "
+                         "model.boilerplate_margin)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path)
     args = ap.parse_args(argv)
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"{len(labelled)} hand-labelled pages: fewer than {args.folds} folds")
     fold = {page: k % args.folds for k, page in enumerate(labelled)}
     _log(f"{len(examples)} views, {len(labelled)} pages labelled by hand, {args.folds} folds")
-    namings = [(sm, mp) for sm in args.smoothing for mp in args.min_probability]
+    namings = [(sm, mp, bm) for sm in args.smoothing for mp in args.min_probability for bm in args.boilerplate_margin]
     for weight in args.hand_weight:
         for c, balance in [(c, b) for c in args.c for b in args.balance]:
             pairs: dict = {key: [] for key in namings}
@@ -156,15 +159,15 @@ def main(argv: list[str] | None = None) -> int:
                         if ex.page not in held or ex.hand is None:
                             continue
                         logp = named_by.scores(ex.feats, standardise(ex.feats.dense, mean, scale), ex.rules, first[i])
-                        named, _ = named_by.name_each(logp)
+                        named, _ = named_by.name_each(logp, key[2])
                         pairs[key] += [(CHAFF_LABELS[g], p) for g, p in zip(ex.hand.tolist(), named, strict=True)
                                        if g >= 0]
                 _log(f"  hand weight {weight:g}, C {c:g}, balance {balance:g}: fold {k + 1}/{args.folds} done")
-            for (sm, mp), got in pairs.items():
+            for (sm, mp, bm), got in pairs.items():
                 r = _scores(got)
                 confused = Counter((g, p) for g, p in got if g != p)
                 print(f"hand weight {weight:5g}, C {c:5g}, balance {balance:4g}, smoothing {sm:4g}, "
-                      f"min probability {mp:4g}: "
+                      f"min probability {mp:4g}, boilerplate margin {bm:4g}: "
                       f"{r['lines']} chaff segments, accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}, "
                       f"named boilerplate {r['boilerplate_share']:.3f}; most confused: "
                       + ", ".join(f"{g}->{p} {n}" for (g, p), n in confused.most_common(4)), flush=True)

@@ -65,12 +65,17 @@ class ModelSettings:
     min_segments: int = 16  # shorter pages are not judged in context
     threshold: float = 0.3  # a segment in the main block is content from this probability on
     sure_chaff: float = 0.05  # a page with no segment under this probability is not judged
+    # the category stage names a removed segment boilerplate only where that is more than this many
+    # times as likely as the likeliest category (1: the likeliest label, whatever it is)
+    boilerplate_margin: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"model.threshold must lie between 0 and 1, not {self.threshold}")
         if not 0.0 <= self.sure_chaff < self.threshold:
             raise ValueError(f"model.sure_chaff must lie between 0 and model.threshold, not {self.sure_chaff}")
+        if not 1.0 <= self.boilerplate_margin < float("inf"):
+            raise ValueError(f"model.boilerplate_margin must be 1 or more, not {self.boilerplate_margin}")
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def build_taggers(rules: RuleSet, stop: StopWords, thresholds: Thresholds, model
                       model_tagger, thresholds.model.min_segments, thresholds.model.sure_chaff),
     )
     if model_tagger is not None and model.categories is not None:
-        taggers += (CategoryTagger(model.categories, f"{model.name}.categories"),)
+        taggers += (CategoryTagger(model.categories, f"{model.name}.categories", thresholds.model.boilerplate_margin),)
     check_order(taggers)
     return taggers
 

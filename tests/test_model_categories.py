@@ -54,6 +54,27 @@ def test_category_unsure_segments_are_boilerplate() -> None:
     assert labels == ["boilerplate", "social"]  # the intercept alone is not sure enough
 
 
+def test_category_boilerplate_wins_over_a_category_only_by_its_margin() -> None:
+    model = replace(_model(), labels=("navigation", "boilerplate", "social"))
+    probabilities = np.array([[0.30, 0.50, 0.20],   # boilerplate 1.67 times navigation
+                              [0.20, 0.70, 0.10],   # 3.5 times
+                              [0.60, 0.30, 0.10],   # navigation first anyway
+                              [0.10, 0.45, 0.45]])  # a tie between boilerplate and social
+    logp = np.log(probabilities)
+    assert model.name_each(logp)[0] == ["boilerplate", "boilerplate", "navigation", "boilerplate"]
+    assert model.name_each(logp, 1.0)[0] == model.name_each(logp)[0]
+    labels, probability = model.name_each(logp, 2.0)
+    assert labels == ["navigation", "boilerplate", "navigation", "social"]
+    assert np.allclose(probability, [0.30, 0.70, 0.60, 0.45])  # the named class's own probability
+    assert model.name_each(logp, 4.0)[0] == ["navigation", "navigation", "navigation", "social"]
+    # a named class still needs min_probability
+    assert replace(model, min_probability=0.35).name_each(logp, 2.0)[0] == \
+        ["boilerplate", "boilerplate", "navigation", "social"]
+    # a model without a boilerplate class names as before
+    plain = np.log(np.array([[0.5, 0.3, 0.2]]))
+    assert _model().name_each(plain, 3.0)[0] == _model().name_each(plain)[0] == ["navigation"]
+
+
 def test_category_smoothing_lets_neighbours_carry_a_run() -> None:
     # five segments; the middle one has no n-gram of its own, its neighbours say "related"
     feats = _feats(5, [(0, 1 << 12), (1, 1 << 12), (3, 1 << 12), (4, 1 << 12)])

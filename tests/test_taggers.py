@@ -146,21 +146,26 @@ def test_unjudged_tagger_proposes_content_without_evidence_and_knows_link_lists(
     assert list(plain) == [Decision("content", 0.5, "unjudged_v1", "unjudged.good")] * 2
 
 
-def test_unjudged_tagger_knows_link_lists_of_a_short_html_page_from_its_markup() -> None:
-    """HTML has no Markdown links: the share of each line inside <a> elements tells a menu."""
-    text, page = read_html("<body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav><p>One short paragraph "
-                           "with <a href='/x'>a link</a> in it.</p><ul><li><a href='/a'>Sport</a> and more</li></ul>"
-                           "<table><tr><td><a href='/b'>Archive</a></td><td>Notes</td></tr></table></body>",
-                           readability=False)
+def test_unjudged_tagger_removes_what_a_short_html_pages_markup_names_navigation() -> None:
+    """On a short page nothing is judged in context; an element that names a line navigation
+    (<nav>, a breadcrumb class) still speaks for it. Link density alone does not: on a short page
+    a line of links is as often content."""
+    text, page = read_html("<body><nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+                           "<div class='breadcrumb'><a href='/'>Home</a> / Politics</div>"
+                           "<p>One short paragraph with <a href='/x'>a link</a> in it.</p>"
+                           "<p><a href='/a'>Read the minutes of the meeting</a></p></body>", readability=False)
     doc = Document(text, split_segments(text), page=page)
-    judged = UnjudgedTagger(STOP, QualityThresholds()).tag(doc)
-    verdicts = [(text[s.start:s.end].strip(), v.label) for s, v in zip(doc.segments, judged, strict=True)]
-    assert verdicts == [("Home News", "boilerplate"), ("One short paragraph with a link in it.", "content"),
-                        ("Sport and more", "boilerplate"),  # 5 of 14 characters are a link: over 0.35
-                        ("Archive Notes", "boilerplate")]  # a table row is one line: 7 of 13 in a link
-    # the same text without its markup has no link to measure
-    assert {v.label for v in UnjudgedTagger(STOP, QualityThresholds()).tag(Document(text, split_segments(text)))} \
-        == {"content"}
+    tagger = UnjudgedTagger(STOP, QualityThresholds())
+    verdicts = [(text[s.start:s.end].strip(), v.label, v.rule)
+                for s, v in zip(doc.segments, tagger.tag(doc, short=True), strict=True)]
+    assert verdicts == [("Home News", "boilerplate", "unjudged.navigation"),
+                        ("Home / Politics", "boilerplate", "unjudged.navigation"),
+                        ("One short paragraph with a link in it.", "content", "unjudged.good"),
+                        ("Read the minutes of the meeting", "content", "unjudged.good")]
+    # extracted text, or a page the model found clean (not short): the markup removes nothing
+    assert {v.label for v in tagger.tag(doc)} == {"content"}
+    # nor without markup
+    assert {v.label for v in tagger.tag(Document(text, split_segments(text)), short=True)} == {"content"}
 
 
 def test_title_a_markdown_heading_is_never_the_page_title_element() -> None:

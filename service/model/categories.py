@@ -95,9 +95,21 @@ class CategoryModel:
             logp = _log_softmax(logp + self.smoothing * (_shift(logp, 1) + _shift(logp, -1)))
         return logp
 
-    def name_each(self, logp: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """The label of each segment (``boilerplate`` when no class is likely enough) and its probability."""
+    def name_each(self, logp: np.ndarray, boilerplate_margin: float = 1.0) -> tuple[list[str], np.ndarray]:
+        """The label of each segment (``boilerplate`` when no class is likely enough) and its probability.
+
+        ``boilerplate_margin``: boilerplate, the label that says least, is named only where it is
+        more than this many times as likely as the likeliest other class; else that class is (1:
+        the likeliest class, whatever it is)."""
         best = logp.argmax(axis=1)
+        if boilerplate_margin > 1.0 and "boilerplate" in self.labels and logp.shape[1] > 1:
+            b = self.labels.index("boilerplate")
+            others = logp.copy()
+            others[:, b] = -np.inf
+            runner_up = others.argmax(axis=1)
+            rows = np.arange(len(best))
+            close = (best == b) & (logp[rows, b] - others[rows, runner_up] < np.log(boilerplate_margin))
+            best = np.where(close, runner_up, best)
         probability = np.exp(logp[np.arange(len(best)), best])
         labels = np.array(self.labels, dtype=object)[best]
         labels[probability < self.min_probability] = "boilerplate"

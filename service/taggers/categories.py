@@ -2,7 +2,8 @@
 
 It reads the segment model's reading of the page (``doc.reading``, left by the content tagger)
 and proposes one verdict per segment: the most likely chaff label by the model's category stage,
-with its probability, or ``boilerplate`` when no category is likely enough; a segment without a
+with its probability, or ``boilerplate`` when no category is likely enough (``boilerplate_margin``:
+boilerplate wins over a category only by that factor, as it says least); a segment without a
 letter or digit is ``markup``. The resolver names a
 segment it removes by this proposal where no rule named it. On a page the model did not judge
 (extracted text, a short page) it proposes nothing: there, only rules remove, and name.
@@ -23,9 +24,10 @@ class CategoryTagger:
     role = "category"
     requires = ("content",)
 
-    def __init__(self, model: CategoryModel, name: str) -> None:
+    def __init__(self, model: CategoryModel, name: str, boilerplate_margin: float = 1.0) -> None:
         self.model = model
         self.name = name
+        self.boilerplate_margin = boilerplate_margin
         self.rule_of = {label: f"category.{label}" for label in (*model.labels, "boilerplate", "markup")}
 
     def tag(self, doc: Document) -> Verdicts:
@@ -33,7 +35,7 @@ class CategoryTagger:
         if reading is None or not doc.segments:
             return Verdicts()
         logp = self.model.scores(reading.features, reading.dense_std, reading.rules, reading.first)
-        labels, probability = self.model.name_each(logp)
+        labels, probability = self.model.name_each(logp, self.boilerplate_margin)
         wordless = reading.features.dense[:, _LOG_WORDS] == 0  # no letter or digit: markup, not a judgement
         for i in np.flatnonzero(wordless).tolist():
             labels[i] = "markup"

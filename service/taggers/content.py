@@ -50,8 +50,10 @@ class ContentTagger:
         return verdicts
 
     def _judge(self, doc: Document) -> Verdicts:
-        if doc.extracted or (self.model is not None and len(doc.segments) < self.min_segments):
+        if doc.extracted:
             return self.unjudged.tag(doc)
+        if self.model is not None and len(doc.segments) < self.min_segments:
+            return self.unjudged.tag(doc, short=True)
         if self.model is None:
             return self.heuristic.tag(doc)
         reading = self.model.read(doc)

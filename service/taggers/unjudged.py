@@ -4,9 +4,11 @@ A segment model and the jusText heuristic both judge a line by the lines around 
 page of a few lines (one paragraph, a snippet, text cleaned already) there is no such
 context, and judging anyway drops lines that a longer page had kept. So on short pages only
 evidence a line carries by itself removes it: the rules (line rules, residue, paywall blocks,
-sections) and, here, being mostly link text (a menu or a list of links): Markdown links in text,
-``<a>`` elements in HTML (the share of the line's characters inside links, ``PageHints.link_share``).
-Every other segment is proposed as content, unjudged. Text that is a page's main content already (readability's pick
+sections) and, here, being mostly link text (a menu or a list of links, told by Markdown links).
+On a short HTML page the markup speaks for a line too: a line inside an element that names it
+navigation (``<nav>``, ``role=navigation``, a ``breadcrumb`` or ``menu`` class: ``PageHints.evidence``,
+not link density alone, which on a short page as often marks content) is navigation. Every other
+segment is proposed as content, unjudged. Text that is a page's main content already (readability's pick
 from HTML, ``options.extracted``) is read the same way: an extractor has judged its lines.
 """
 
@@ -28,26 +30,34 @@ class UnjudgedTagger:
         self.stop = stop
         self.max_link_density = thresholds.max_link_density
 
-    def tag(self, doc: Document) -> Verdicts:
+    def tag(self, doc: Document, short: bool = False) -> Verdicts:
+        """``short``: the page is too short to judge (not extracted text, nor a page the model
+        found clean): what the markup names navigation is removed too (the resolver names it)."""
         n = len(doc.segments)
         if not n:
             return Verdicts()
-        if doc.page is not None:  # HTML: the markup says which characters are links
-            links = (html_link_share(doc.bounds[0], doc.page) > self.max_link_density).tolist()
-        elif "](" not in doc.text:  # link density needs Markdown links; without them there is none to measure
-            return Verdicts(["content"] * n, [self.score] * n, [self.name] * n, ["unjudged.good"] * n)
+        if "](" not in doc.text:  # link density needs Markdown links; without them there is none to measure
+            verdicts = Verdicts(["content"] * n, [self.score] * n, [self.name] * n, ["unjudged.good"] * n)
         else:
             links = (link_density(measure(doc, self.stop)[0]) > self.max_link_density).tolist()
-        return Verdicts(["boilerplate" if link else "content" for link in links],
-                        [0.9 if link else self.score for link in links], [self.name] * n,
-                        ["unjudged.links" if link else "unjudged.good" for link in links])
+            verdicts = Verdicts(["boilerplate" if link else "content" for link in links],
+                                [0.9 if link else self.score for link in links], [self.name] * n,
+                                ["unjudged.links" if link else "unjudged.good" for link in links])
+        if short and doc.page is not None:
+            for i in marked_navigation(doc.bounds[0], doc.page):
+                verdicts.set(i, "boilerplate", 0.9, self.name, "unjudged.navigation")
+        return verdicts
 
 
-def html_link_share(starts: np.ndarray, page: PageHints) -> np.ndarray:
-    """The link share of the rendered line each segment starts in (0 outside every line)."""
-    if not page.starts or not page.link_share or not len(starts):
-        return np.zeros(len(starts))
+def marked_navigation(starts: np.ndarray, page: PageHints) -> list[int]:
+    """The segments whose line's markup names it navigation by an element (not by link density)."""
+    named = [k for k, found in enumerate(page.evidence)
+             if found is not None and found[0] == "navigation" and "link-density" not in found[1]]
+    if not named or not len(starts):
+        return []
     line = np.searchsorted(np.asarray(page.starts, dtype=np.int64), starts, side="right") - 1
     at = np.maximum(line, 0)
     inside = (line >= 0) & (starts < np.asarray(page.ends, dtype=np.int64)[at])
-    return np.where(inside, np.asarray(page.link_share, dtype=np.float64)[at], 0.0)
+    mask = np.zeros(len(page.starts), dtype=bool)
+    mask[named] = True
+    return np.flatnonzero(inside & mask[at]).tolist()
