@@ -120,6 +120,7 @@ def test_pipeline_threshold_defaults_match_the_shipped_file() -> None:
     ("repetition:\n", "repetitions:\n", "unknown section 'repetitions'"),
     ("  max_chars: 150\n", "  max_chars: lots\n", "title.max_chars must be a number"),
     ("  sure_chaff: 0.05\n", "  sure_chaff: 0.5\n", "model.sure_chaff must lie between"),
+    ("  boilerplate_margin: 1.0\n", "  boilerplate_margin: 0.5\n", "model.boilerplate_margin must be 1 or more"),
 ])
 def test_pipeline_thresholds_name_the_file_and_key_they_refuse(tmp_path, old: str, new: str, message: str) -> None:
     from winnow.config import DEFAULT_RULES_DIR
@@ -332,3 +333,18 @@ def test_paywalled_a_bare_subscribe_link_labels_its_line_but_not_the_page(engine
     assert {s.rule for s in result.spans if s.label == "paywall"} == {"paywall.subscribe_link"}
     assert not result.paywalled
     assert engine.clean(f"{prose}\nSubscribe to continue reading\n$1 for the first 4 weeks*").paywalled
+
+
+def test_pipeline_the_category_stage_takes_the_boilerplate_margin(engine: Engine) -> None:
+    from pathlib import Path
+
+    model = dataclasses.replace(engine.thresholds.model, boilerplate_margin=4.0)
+    wider = Engine(engine.rules, engine.stop, dataclasses.replace(engine.thresholds, model=model), engine.model,
+                   engine.stop_hashes)
+    assert next(t for t in wider.taggers if t.role == "category").boilerplate_margin == 4.0
+    text = (Path(__file__).resolve().parent.parent / "seeds" / "train_wet_c7e39ac49fa1235f.txt").read_text(
+        encoding="utf-8")
+    narrow, wide = engine.clean(text), wider.clean(text)
+    assert wide.text == narrow.text  # naming only: the same lines are removed
+    assert sum(wide.removed_chars_by_label.values()) == sum(narrow.removed_chars_by_label.values())
+    assert wide.removed_chars_by_label["boilerplate"] < narrow.removed_chars_by_label["boilerplate"]
