@@ -101,15 +101,19 @@ def test_category_cv_bench_names_the_held_out_hand_labelled_chaff(tmp_path):
                  "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "spans": spans}), encoding="utf-8")
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "category_cv.py"), str(corpus),
                           "--hand-labels", str(tmp_path / "labels"), "--folds", "2", "--hand-weight", "0", "10",
-                          "--c", "1", "--balance", "0", "--smoothing", "0.3", "--min-probability", "0.3", "1.01"],
+                          "--c", "1", "--balance", "0", "--smoothing", "0.3", "--min-probability", "0.3", "1.01",
+                          "--boilerplate-margin", "1", "3"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "4 pages labelled by hand, 2 folds" in run.stderr
-    rows = re.findall(r"hand weight\s+(\d+), C\s+1, balance\s+0, smoothing\s+0.3, min probability\s+([\d.]+): "
-                      r"(\d+) chaff segments, accuracy (\d\.\d+), macro-F1 \d\.\d+, named boilerplate (\d\.\d+)",
-                      run.stdout)
-    assert [(w, mp, n) for w, mp, n, _, _ in rows] == [
-        ("0", "0.3", "240"), ("0", "1.01", "240"), ("10", "0.3", "240"), ("10", "1.01", "240")], run.stdout
+    found = re.findall(r"hand weight\s+(\d+), C\s+1, balance\s+0, smoothing\s+0.3, min probability\s+([\d.]+), "
+                       r"boilerplate margin\s+([\d.]+): (\d+) chaff segments, accuracy (\d\.\d+), macro-F1 \d\.\d+, "
+                       r"named boilerplate (\d\.\d+)", run.stdout)
+    assert [(w, mp, bm, n) for w, mp, bm, n, _, _ in found] == [
+        (w, mp, bm, "240") for w in ("0", "10") for mp in ("0.3", "1.01") for bm in ("1", "3")], run.stdout
+    # these pages have no boilerplate class to prefer a category over: the margin changes nothing
+    assert [r[4:] for r in found if r[2] == "1"] == [r[4:] for r in found if r[2] == "3"]
+    rows = [(w, mp, n, a, b) for w, mp, bm, n, a, b in found if bm == "1"]
     assert all(0.0 <= float(a) <= 1.0 for _, _, _, a, _ in rows)
     # no class is ever as likely as 1.01: every line is named boilerplate
     assert [float(b) for _, mp, _, _, b in rows if mp == "1.01"] == [1.0, 1.0]
