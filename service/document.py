@@ -97,6 +97,11 @@ def spans_of(starts: Iterable[int], ends: Iterable[int], labels: Iterable[str], 
     return list(map(tuple.__new__, repeat(Span), zip(starts, ends, labels, scores, taggers, rules, strict=False)))
 
 
+# the evidence model/silver.py gives a line its markup names for being mostly link text alone
+# ("link-density", "link-density+long", "link-density+tag:footer"): not what an element names
+LINKS_ONLY = "link-density"
+
+
 @dataclass(frozen=True)
 class PageHints:
     """What an HTML page's markup says about each line of its rendering (html.py, page.py).
@@ -120,6 +125,14 @@ class PageHints:
         """The line holding ``offset``, or -1."""
         k = bisect_right(self.starts, offset) - 1
         return k if k >= 0 and offset < self.ends[k] else -1
+
+    def lines_of(self, offsets: np.ndarray) -> np.ndarray:
+        """``line_of`` for every offset at once (int64, -1 outside every line)."""
+        line = np.searchsorted(np.asarray(self.starts, dtype=np.int64), offsets, side="right") - 1
+        if not len(self.starts):
+            return line
+        inside = (line >= 0) & (offsets < np.asarray(self.ends, dtype=np.int64)[np.maximum(line, 0)])
+        return np.where(inside, line, -1)
 
 
 @dataclass

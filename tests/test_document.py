@@ -1,5 +1,7 @@
 from itertools import repeat
 
+import numpy as np
+
 from winnow.document import Decision, Span, Verdicts, spans_of
 
 
@@ -22,3 +24,14 @@ def test_verdicts_read_as_one_decision_per_segment_and_change_in_place() -> None
                               Decision("ad", 0.9, "phrases_v1", "ad.advertisement")]
     assert list(proposed) == [first, second]  # a copy keeps what was proposed
     assert len(Verdicts()) == 0 and not Verdicts() and len(Verdicts.of([])) == 0
+
+
+def test_page_hints_lines_of_finds_each_offsets_line_at_once() -> None:
+    from winnow.document import PageHints
+
+    hints = PageHints(starts=(0, 10, 20), ends=(5, 15, 25), picked=(False,) * 3, evidence=(None,) * 3)
+    offsets = np.array([0, 4, 5, 7, 10, 14, 15, 20, 24, 25, 99], dtype=np.int64)
+    assert hints.lines_of(offsets).tolist() == [hints.line_of(int(o)) for o in offsets] \
+        == [0, 0, -1, -1, 1, 1, -1, 2, 2, -1, -1]
+    empty = PageHints(starts=(), ends=(), picked=(), evidence=())
+    assert empty.lines_of(np.array([0, 3], dtype=np.int64)).tolist() == [-1, -1]

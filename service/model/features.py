@@ -17,6 +17,7 @@ import numpy as np
 
 from ..blocks import block_gain, main_block
 from ..budget import checked
+from ..document import LINKS_ONLY
 from ..segment import segment_of_each_char
 from ..text import (
     BULLET_TABLE,
@@ -378,7 +379,6 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     return SegmentFeatures(dense, gram_seg.astype(np.int64), _hash_mix(gram_hash), weight)
 
 
-_LINKS_ONLY = "link-density"  # silver.py's evidence for a line named by its link share alone
 
 
 def dom_features(dense: np.ndarray, starts: np.ndarray, page) -> None:
@@ -392,12 +392,12 @@ def dom_features(dense: np.ndarray, starts: np.ndarray, page) -> None:
     or a shop grid's content is links (cross-validated on train: HTML input gains on every corpus)."""
     if page is None or not len(starts):
         return
-    line = np.searchsorted(np.asarray(page.starts, dtype=np.int64), starts, side="right") - 1
-    inside = (line >= 0) & (starts < np.asarray(page.ends, dtype=np.int64)[np.maximum(line, 0)])
+    line = page.lines_of(starts)
+    inside = line >= 0
     line = np.maximum(line, 0)
     picked = np.asarray(page.picked, dtype=np.float64)
     comments = np.array([e is not None and e[0] == "comments" for e in page.evidence], dtype=np.float64)
-    chaff = np.array([e is not None and e[0] != "comments" and not e[1].startswith(_LINKS_ONLY)
+    chaff = np.array([e is not None and e[0] != "comments" and not e[1].startswith(LINKS_ONLY)
                       for e in page.evidence], dtype=np.float64)
     share = np.asarray(page.link_share, dtype=np.float64)
     structured = np.asarray(page.structured or (0.0,) * len(page.starts), dtype=np.float64)

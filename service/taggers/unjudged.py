@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..document import Document, PageHints, Verdicts
+from ..document import LINKS_ONLY, Document, PageHints, Verdicts
 from .quality import QualityThresholds, StopWords, link_density, measure
 
 
@@ -51,13 +51,6 @@ class UnjudgedTagger:
 
 def marked_navigation(starts: np.ndarray, page: PageHints) -> list[int]:
     """The segments whose line's markup names it navigation by an element (not by link density)."""
-    named = [k for k, found in enumerate(page.evidence)
-             if found is not None and found[0] == "navigation" and "link-density" not in found[1]]
-    if not named or not len(starts):
-        return []
-    line = np.searchsorted(np.asarray(page.starts, dtype=np.int64), starts, side="right") - 1
-    at = np.maximum(line, 0)
-    inside = (line >= 0) & (starts < np.asarray(page.ends, dtype=np.int64)[at])
-    mask = np.zeros(len(page.starts), dtype=bool)
-    mask[named] = True
-    return np.flatnonzero(inside & mask[at]).tolist()
+    named = np.array([found is not None and found[0] == "navigation" and not found[1].startswith(LINKS_ONLY)
+                      for found in page.evidence] + [False])  # the last: outside every line
+    return np.flatnonzero(named[page.lines_of(starts)]).tolist()
