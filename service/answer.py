@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .budget import Deadline, active
 from .document import KEPT_LABELS_DEFAULT, LABEL_SET, Result, shown
 from .engine import Engine
-from .errors import InvalidRequest, TooManySpans
+from .errors import InvalidRequest, TooManySegments, TooManySpans
 from .html import read_html
 from .offsets import UNITS, offset_table
 from .segment import more_segments_than
@@ -109,8 +109,7 @@ def build_answer(engine: Engine, req: CleanRequest, max_text_chars: int | None =
         if max_text_chars is not None and len(source) > max_text_chars:
             raise InvalidRequest(f"the page's text has {len(source)} characters; the limit is {max_text_chars}")
         if max_segments is not None and more_segments_than(source, max_segments):
-            raise InvalidRequest(f"the page's text has more than {max_segments} segments (non-blank lines and "
-                                 f"table cells); the limit is {max_segments}: send a smaller document")
+            raise TooManySegments(max_segments)
         extracted = bool(req.extracted)
         result = engine.clean(source, keep=req.keep, deadline=deadline, extracted=extracted, page=page)
     if req.spans and max_spans is not None and len(result.spans) > max_spans:

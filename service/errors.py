@@ -55,6 +55,14 @@ class InvalidRequest(ProblemError, ValueError):
     status, title, slug = 422, "Invalid request", "invalid-request"
 
 
+class TooManySegments(InvalidRequest):
+    """A text (raw, or rendered from HTML) with more segments than the engine may judge."""
+
+    def __init__(self, max_segments: int) -> None:
+        super().__init__(f"the page's text has more than {max_segments} segments (non-blank lines and table "
+                         f"cells); the limit is {max_segments}: send a smaller document")
+
+
 class TooManySpans(ProblemError, ValueError):
     """The answer would carry more spans than the limit: refused, never silently cut short."""
 

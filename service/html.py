@@ -145,7 +145,7 @@ def read_html(html: str, deadline: Deadline | None = None, readability: bool = T
     does for empty raw text. The exceptions: ``BudgetExceeded``, when ``deadline`` passes;
     InvalidRequest for a page nesting too deep (page.TooDeep), holding more than ``max_nodes``
     nodes (page.TooManyNodes, before the walk) or rendering to more than ``max_lines`` lines
-    (page.TooManyLines, while walking: before the markup is read line by line, the costly part).
+    (errors.TooManySegments, while walking: before the markup is read line by line, the costly part).
     """
     if not html.strip():
         return "", None

@@ -28,7 +28,7 @@ import lxml.html
 from lxml import etree
 
 from .budget import Deadline, check
-from .errors import InvalidRequest
+from .errors import InvalidRequest, TooManySegments
 
 NEWLINE = frozenset(
     "article aside br dd details div dt fieldset figcaption footer form header hr legend li main nav "
@@ -71,14 +71,6 @@ class TooDeep(InvalidRequest):
 
 class TooManyNodes(InvalidRequest):
     """The page has more nodes than the rendering may walk (``max_nodes``)."""
-
-
-class TooManyLines(InvalidRequest):
-    """The page renders to more lines than the engine may judge (``max_lines``)."""
-
-    def __init__(self, max_lines: int) -> None:
-        super().__init__(f"the page's text has more than {max_lines} segments (non-blank lines and table "
-                         f"cells); the limit is {max_lines}: send a smaller document")
 
 
 # every node the rendering walks: elements, comments and processing instructions (text is theirs)
@@ -124,7 +116,7 @@ def render_page(html: str, deadline: Deadline | None = None, max_nodes: int | No
 def render_element(root, deadline: Deadline | None = None, max_lines: int | None = None) -> Page:
     """Render a parsed element and what it holds (its tail too), as ``render_page`` renders a page.
 
-    Raises TooManyLines once more than ``max_lines`` lines are rendered (checked with the deadline,
+    Raises TooManySegments once more than ``max_lines`` lines are rendered (checked with the deadline,
     every few thousand nodes, and at the end; None: no limit)."""
     page = Page(root=root)
     if root is None:
@@ -204,7 +196,7 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
         if not countdown:
             countdown = _CHECK_EVERY
             if max_lines is not None and len(starts) > max_lines:  # before the deadline: bad input is a 422
-                raise TooManyLines(max_lines)
+                raise TooManySegments(max_lines)
             check(deadline, "html rendering")
         if kind == _CLOSE:
             tag = el.tag
@@ -253,7 +245,7 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
             emit(el.text)
     close_line()
     if max_lines is not None and len(starts) > max_lines:
-        raise TooManyLines(max_lines)
+        raise TooManySegments(max_lines)
     page.text = "".join(out)
     page.chars = chars
     return page

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 import winnow.page as page_module
-from winnow.page import MAX_DEPTH, TooDeep, TooManyLines, TooManyNodes, count_nodes, parse, render_page
+from winnow.errors import TooManySegments
+from winnow.page import MAX_DEPTH, TooDeep, TooManyNodes, count_nodes, parse, render_page
 
 
 def lines(markup: str) -> list[str]:
@@ -89,10 +90,10 @@ def test_a_page_over_the_line_limit_is_refused_while_walking_not_at_the_end(monk
     whole_walk = len(checks)
     assert whole_walk >= 5
     checks.clear()
-    with pytest.raises(TooManyLines, match="more than 100 segments"):
+    with pytest.raises(TooManySegments, match="more than 100 segments"):
         render_page(markup, max_lines=100)
     assert len(checks) == 1  # after the parse; the walk stops at its first check: the rest is never walked
-    with pytest.raises(TooManyLines):  # a small page is refused at the end of its walk
+    with pytest.raises(TooManySegments):  # a small page is refused at the end of its walk
         render_page("<p>a</p><p>b</p>", max_lines=1)
 
 
