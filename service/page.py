@@ -82,6 +82,13 @@ def count_nodes(root) -> int:
     return int(_NODES(root))
 
 
+# lxml.html's classes for every node, chosen in C: lxml.html's own lookup calls Python for each
+# element the code touches (to give form elements their own classes, which nothing here uses)
+_HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity)
+
+
 def parse(html: str, max_nodes: int | None = None):
     """The page's root element, or None when there is nothing to parse.
 
@@ -92,6 +99,7 @@ def parse(html: str, max_nodes: int | None = None):
     if not data.strip():
         return None
     parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)  # one per page: not shared by threads
+    parser.set_element_class_lookup(_HTML_CLASSES)
     try:
         root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):

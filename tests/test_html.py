@@ -67,6 +67,70 @@ def test_the_pick_is_readability_lxmls_own(page: str) -> None:
     assert ours.replace("javascript:void(0)", "") == own
 
 
+# pages for readability's two passes that _Pick rewrites: divs holding block tags or not (and tags
+# that only begin as one: picture, progress, param), text and tails in divs, <br>s, inline runs, an
+# inline child holding a block; classes and ids that readability finds unlikely, in any case, beside
+# "article", inside <pre> or <code>, or around an <article>
+_PASSES = (
+    ("<html><body><div class='Sidebar'><p>side words here</p></div>"
+    "<div id='comment-list'><p>a comment that is long enough to count as a paragraph</p></div>"
+    "<div class='menu article'><p>kept because of the word article, long enough to count</p></div>"
+    "<pre><span class='footer'>code in a pre</span></pre><code><b id='header'>code</b></code>"
+    "<div class='HEADER'><article><p>" + PROSE + "</p></article></div>"
+    "<div>bare div text <b>bold</b> and <i>italic</i> runs<br>after a break <span>span "
+    "<div>inner block</div></span> tail text</div>"
+    "<div><picture><img src='x.jpg'></picture> a picture's div</div>"
+    "<div><progress value='1'></progress> a progress bar's div, " + PROSE + "</div>"
+    "<div><span>only inline</span> <a href='/x'>a link</a> and words, " + PROSE[::-1] + "</div>"
+    "<div><em>one</em><br><br><strong>two</strong>tail<br>last</div>"
+    "<div id='Pagination'><a href='/2'>2</a></div></body></html>"),
+    # a short article: readability tries again without removing the unlikely candidates
+    "<html><body><div class='sidebar'><p>" + PROSE + "</p></div><div><p>short</p></div></body></html>",
+)
+
+
+@pytest.mark.parametrize("page", _PASSES)
+def test_the_rewritten_passes_pick_what_readability_picks(page: str) -> None:
+    """_Pick's remove_unlikely_candidates and transform_misused_divs_into_paragraphs decide what
+    readability-lxml's own do: the same summary from the same cleaned tree (and the same as the
+    library's own Document's, these pages having no javascript: links)."""
+
+    class Library(html_module._Pick):
+        remove_unlikely_candidates = ReadabilityDocument.remove_unlikely_candidates
+        transform_misused_divs_into_paragraphs = ReadabilityDocument.transform_misused_divs_into_paragraphs
+
+    ours = html_module._Pick(parse(page)).summary(html_partial=True)
+    assert ours == Library(parse(page)).summary(html_partial=True)
+    assert ours == ReadabilityDocument(page).summary(html_partial=True)
+
+
+def test_the_short_page_makes_readability_try_again(monkeypatch) -> None:
+    """The second page of _PASSES runs both passes twice (readability's retry), the first once."""
+    calls = []
+    real = html_module._Pick.transform_misused_divs_into_paragraphs
+    monkeypatch.setattr(html_module._Pick, "transform_misused_divs_into_paragraphs",
+                        lambda self: calls.append(1) or real(self))
+    first = html_module._Pick(parse(_PASSES[0])).summary(html_partial=True)
+    assert len(calls) == 1 and PROSE.strip() in first
+    html_module._Pick(parse(_PASSES[1])).summary(html_partial=True)
+    assert len(calls) == 3
+
+
+def test_the_rewritten_passes_do_their_work() -> None:
+    """The passes are not skipped: an unlikely candidate is gone, a bare div's text became a <p>."""
+    reader = html_module._Pick(parse(_PASSES[0]))
+    reader.html = reader._parse(reader.input)
+    reader.remove_unlikely_candidates()
+    classes = {el.get("class") for el in reader.html.iter()} | {el.get("id") for el in reader.html.iter()}
+    assert "Sidebar" not in classes and "comment-list" not in classes and "Pagination" not in classes
+    assert "menu article" in classes and "footer" in classes and "header" in classes and "HEADER" in classes
+    reader.transform_misused_divs_into_paragraphs()
+    paragraphs = [el.text_content() for el in reader.html.iter("p")]
+    assert any(p.startswith("bare div text bold") for p in paragraphs)  # the div's text and inline run
+    assert any(p.startswith(" a picture's div") for p in paragraphs)  # a tail after a block, in a <p>
+    assert "only inline a link and words" in " ".join(el.text_content() for el in reader.html.iter("p"))
+
+
 def test_readability_failure_leaves_no_pick(monkeypatch) -> None:
     class Broken:
         def __init__(self, html) -> None:

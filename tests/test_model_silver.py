@@ -13,15 +13,18 @@ import pytest
 
 from tests.conftest import CORPUS_DIR
 from winnow.document import LABEL_SET
-from winnow.model.dom_align import nonempty_lines
+from winnow.model.dom_align import dom_text, nonempty_lines
 from winnow.model.labels import gold_labels
 from winnow.model.silver import (
     AFFIXES,
+    GENERIC,
     ITEMPROPS,
+    MAX_LEVELS,
     RANK,
     ROLES,
     TAGS,
     WORDS,
+    Labeller,
     element_evidence,
     line_labels,
     silver_labels,
@@ -193,6 +196,48 @@ def test_closest_evidence_wins_among_equal_ranks_and_specific_beats_generic() ->
     assert got["Older comments"] == ("comments", "class:comments")  # comments (3) beats nav (2)
     assert got["Share this"] == ("social", "class:share")
     assert got["Plain footer words"] == ("boilerplate", "tag:footer")
+
+
+def _plain_walk(labeller: Labeller, el) -> tuple:
+    """The walk up from a line's element, one element after another (what Labeller remembers)."""
+    best, generic = None, None
+    for _ in range(MAX_LEVELS):
+        if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
+            break
+        ev = element_evidence(el) if labeller.dom.text_size(el) <= labeller._wrapper_chars else None
+        if ev is not None:
+            if ev[0] == GENERIC and generic is None:
+                generic = ev[2]
+            if best is None or ev[0] > best[0]:
+                best = ev
+        if el.tag == "main" or el.get("role") == "main":
+            break
+        el = el.getparent()
+    return best, generic
+
+
+def test_the_remembered_walk_finds_what_the_plain_walk_finds() -> None:
+    """Labeller remembers each ancestor's walk by how many levels are left: on a page nesting past
+    MAX_LEVELS (evidence above the limit is out of reach of deep lines, not of shallow ones), with
+    <main> and role=main stopping the walk, and elements of one look sharing element_evidence's
+    cache, every element's walk is the plain walk's, in any order of asking."""
+    deep = "".join(f'<div class="{c}">' for c in ["share"] + ["row"] * 30) + "<p>deep words</p>" + "</div>" * 31
+    html = (f"<body><div class='comments'><section class='wrapper'>{deep}<p>mid words</p></section>"
+            "<main><div class='ad'><p>under main</p></div><div role='main'><nav><p>nav in main</p></nav></div></main>"
+            "<ul class='menu'>" + "<li class='menu-item'><a href='/'>x</a></li>" * 5 + "</ul></div>"
+            "<title>svg-free title</title><footer><p>foot</p></footer></body>")
+    for page in (html, PAGE):
+        dom = dom_text(page)
+        elements = [el for el in dom.elements if isinstance(el.tag, str)]
+        for order in (elements, elements[::-1]):
+            labeller = Labeller(dom)
+            for el in order:
+                assert labeller._walk(el, MAX_LEVELS) == _plain_walk(labeller, el), lxml.html.tostring(el)[:80]
+    labeller = Labeller(dom_text(html))
+    deepest = [el for el in labeller.dom.elements if el.tag == "p" and el.text == "deep words"][0]
+    assert labeller._walk(deepest, MAX_LEVELS)[0] is None  # "share" is 31 levels up
+    first_row = [el for el in labeller.dom.elements if el.get("class") == "row"][0]
+    assert labeller._walk(first_row, MAX_LEVELS)[0][1] == "social"  # the share bar is its parent
 
 
 def test_page_wrappers_do_not_name_what_they_hold() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 import winnow.page as page_module
@@ -101,3 +102,16 @@ def test_pages_without_text() -> None:
     for markup in ("", "  ", "<html></html>", "<!-- c -->", "<script>x</script>"):
         page = render_page(markup)
         assert page.text == "" and page.starts == []
+
+
+def test_the_parse_gives_lxml_html_elements_of_one_class() -> None:
+    """The classes are chosen in C (lxml.html's own lookup calls Python per element): every element,
+    a form's included, is an HtmlElement, with the methods readability and the rendering use."""
+    root = parse("<html><body><form><input name='q'><select><option>a</option></select></form>"
+                 "<!-- note --><p>Words <b>here</b></p></body></html>")
+    kinds = {type(el) for el in root.iter()}
+    assert kinds == {lxml.html.HtmlElement, lxml.html.HtmlComment}
+    p = root.find(".//p")
+    assert p.text_content() == "Words here"
+    p.find("b").drop_tree()
+    assert p.text_content() == "Words "

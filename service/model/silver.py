@@ -284,10 +284,26 @@ def _rank(label: str) -> int:
     return GENERIC if label == "generic" else RANK[label]
 
 
-def element_evidence(el) -> tuple[int, str, str] | None:
-    """The strongest evidence an element itself carries: (rank, label, evidence), or None."""
+# what element_evidence reads of an element, beside its tag (and, for a <title>, whether it is an SVG's)
+_READ = ("role", "itemprop", "itemtype", "class", "id", "aria-label", "data-component", "data-module")
+
+
+def element_evidence(el, _known: dict | None = None) -> tuple[int, str, str] | None:
+    """The strongest evidence an element itself carries: (rank, label, evidence), or None.
+
+    ``_known`` caches the answer by what the element shows (its tag and the attributes read), which
+    many elements of a page share (a menu's items, a grid's cells)."""
     tag = el.tag if isinstance(el.tag, str) else ""
     tag = tag.lower()
+    if _known is None or tag == "title":
+        return _evidence(el, tag)
+    key = (tag, *map(el.get, _READ))
+    if key not in _known:
+        _known[key] = _evidence(el, tag)
+    return _known[key]
+
+
+def _evidence(el, tag: str) -> tuple[int, str, str] | None:
     found: list[tuple[int, int, str, str]] = []  # (rank, source order, label, evidence)
 
     def note(label: str, evidence: str, order: int) -> None:
@@ -345,7 +361,9 @@ class Labeller:
 
     def __init__(self, dom: DomText) -> None:
         self.dom = dom
-        self._evidence: dict = {}
+        self._evidence: dict = {}  # element -> its evidence
+        self._shown: dict = {}  # element_evidence's cache
+        self._above: dict = {}  # (element, levels) -> what the walk up from it finds
         self._wrapper_chars = PAGE_SHARE * max(dom.chars, 1)
 
     def _of(self, el) -> tuple[int, str, str] | None:
@@ -354,9 +372,32 @@ class Labeller:
             if self.dom.text_size(el) > self._wrapper_chars:
                 cached = None
             else:
-                cached = element_evidence(el)
+                cached = element_evidence(el, self._shown)
             self._evidence[el] = cached
         return cached
+
+    def _walk(self, el, levels: int) -> tuple[tuple[int, str, str] | None, str | None]:
+        """From ``el`` up, ``levels`` elements at most, stopping at <body> or past <main>: the
+        strongest evidence (the closest of equal ranks) and the closest generic container's.
+
+        Lines under one element share its ancestors' walk: it is remembered, level by level."""
+        if levels == 0 or el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
+            return None, None
+        key = (el, levels)
+        found = self._above.get(key)
+        if found is None:
+            ev = self._of(el)
+            if el.tag == "main" or el.get("role") == "main":
+                best, generic = None, None
+            else:
+                best, generic = self._walk(el.getparent(), levels - 1)
+            if ev is not None:
+                if ev[0] == GENERIC:
+                    generic = ev[2]
+                if best is None or ev[0] >= best[0]:
+                    best = ev
+            found = self._above[key] = (best, generic)
+        return found
 
     def decide(self, match: LineMatch, line: str) -> tuple[str, str]:
         """The silver label of one view line and the evidence that decided it."""
@@ -375,20 +416,7 @@ class Labeller:
         el = match.element
         if el is None:
             return "boilerplate", "unaligned"
-        best: tuple[int, str, str] | None = None
-        generic: str | None = None
-        for _ in range(MAX_LEVELS):
-            if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
-                break
-            ev = self._of(el)
-            if ev is not None:
-                if ev[0] == GENERIC and generic is None:
-                    generic = ev[2]
-                if best is None or ev[0] > best[0]:
-                    best = ev
-            if el.tag == "main" or el.get("role") == "main":
-                break
-            el = el.getparent()
+        best, generic = self._walk(el, MAX_LEVELS)
         if best is not None and best[0] > GENERIC:
             if best[1] == "navigation" and (furniture := _furniture(line, match.tokens)):
                 return furniture[0], f"{furniture[1]}+{best[2]}"
