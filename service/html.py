@@ -22,6 +22,7 @@ rendering walk.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 
@@ -67,6 +68,12 @@ _PICK_CLEANER = Cleaner(scripts=True, javascript=False, comments=True, style=Tru
 
 _UNLIKELY = _READABILITY_PATTERNS["unlikelyCandidatesRe"]
 _MAYBE = _READABILITY_PATTERNS["okMaybeItsACandidateRe"]
+_POSITIVE = _READABILITY_PATTERNS["positiveRe"]
+_NEGATIVE = _READABILITY_PATTERNS["negativeRe"]
+# these ignore case: on ASCII, the same as matching their lower-case words in lower case, 7 times faster
+for _pattern in (_UNLIKELY, _POSITIVE, _NEGATIVE):
+    assert _pattern.flags & re.IGNORECASE and _pattern.pattern.islower(), _pattern
+_UNLIKELY_LOWER, _POSITIVE_LOWER, _NEGATIVE_LOWER = (re.compile(p.pattern) for p in (_UNLIKELY, _POSITIVE, _NEGATIVE))
 _BLOCK_TAG = _READABILITY_PATTERNS["divToPElementsRe"]
 # the elements unlikelyCandidatesRe may match: those with a class or an id ("{class} {id}" is " "
 # for the others, which readability skips)
@@ -94,19 +101,37 @@ class _Pick(ReadabilityDocument):
         doc.resolve_base_href(handle_failures=self.handle_failures)
         return doc
 
-    # Two of readability-lxml 0.9's passes, rewritten to decide the same with C doing what the
+    # Two of readability-lxml 0.9's passes and its class weight, rewritten to decide the same with C doing what the
     # library does per element in Python (serialising every div's children, formatting a debug
     # message for each element): 6.6 of its 13.8 ms a page on scrapinghub's dev split, 3.9 after.
     # tests/test_html.py holds them to the library's own pick.
 
     def remove_unlikely_candidates(self) -> None:
         """readability's pass, visiting only the elements with a class or an id (the others cannot
-        match), without formatting a debug message for each element it drops."""
+        match), matching ASCII names in lower case, without formatting a debug message for each
+        element it drops."""
         for elem in _CLASS_OR_ID(self.html):
             names = f"{elem.get('class', '')} {elem.get('id', '')}"
-            if (len(names) >= 2 and _UNLIKELY.search(names) and not _MAYBE.search(names)
+            if not (_UNLIKELY_LOWER.search(names.lower()) if names.isascii() else _UNLIKELY.search(names)):
+                continue
+            if (len(names) >= 2 and not _MAYBE.search(names)
                     and elem.tag not in ("html", "body") and not _IN_CODE(elem) and not _HOLDS_MAIN(elem)):
                 elem.drop_tree()
+
+    def class_weight(self, e) -> int:
+        """readability's weight of a class and an id (-25 for a negative word, +25 for a positive
+        one, each), ASCII names matched in lower case as remove_unlikely_candidates does."""
+        if self.positive_keywords or self.negative_keywords:
+            return super().class_weight(e)
+        weight = 0
+        for feature in (e.get("class"), e.get("id")):
+            if feature:
+                if feature.isascii():
+                    low = feature.lower()
+                    weight += 25 * (bool(_POSITIVE_LOWER.search(low)) - bool(_NEGATIVE_LOWER.search(low)))
+                else:
+                    weight += 25 * (bool(_POSITIVE.search(feature)) - bool(_NEGATIVE.search(feature)))
+        return weight
 
     def transform_misused_divs_into_paragraphs(self) -> None:
         """readability's pass. Its test of a div, its children serialised and searched for the

@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import lxml.html
 import pytest
 from readability import Document as ReadabilityDocument
 
@@ -83,7 +84,11 @@ _PASSES = (
     "<div><progress value='1'></progress> a progress bar's div, " + PROSE + "</div>"
     "<div><span>only inline</span> <a href='/x'>a link</a> and words, " + PROSE[::-1] + "</div>"
     "<div><em>one</em><br><br><strong>two</strong>tail<br>last</div>"
-    "<div id='Pagination'><a href='/2'>2</a></div></body></html>"),
+    "<div id='Pagination'><a href='/2'>2</a></div>"
+    # names beyond ASCII, which the patterns match ignoring case their way ("ı" and "ſ" fold to i, s)
+    "<div class='sıdebar'><p>dotless words in a side column, long enough to count</p></div>"
+    "<div class='Inhalt ſtory'><p>" + PROSE + "</p></div><div id='KOMMENTAR-ſponsor'><p>x</p></div>"
+    "</body></html>"),
     # a short article: readability tries again without removing the unlikely candidates
     "<html><body><div class='sidebar'><p>" + PROSE + "</p></div><div><p>short</p></div></body></html>",
 )
@@ -91,13 +96,14 @@ _PASSES = (
 
 @pytest.mark.parametrize("page", _PASSES)
 def test_the_rewritten_passes_pick_what_readability_picks(page: str) -> None:
-    """_Pick's remove_unlikely_candidates and transform_misused_divs_into_paragraphs decide what
-    readability-lxml's own do: the same summary from the same cleaned tree (and the same as the
+    """_Pick's remove_unlikely_candidates, transform_misused_divs_into_paragraphs and class_weight
+    decide what readability-lxml's own do: the same summary from the same cleaned tree (and the same as the
     library's own Document's, these pages having no javascript: links)."""
 
     class Library(html_module._Pick):
         remove_unlikely_candidates = ReadabilityDocument.remove_unlikely_candidates
         transform_misused_divs_into_paragraphs = ReadabilityDocument.transform_misused_divs_into_paragraphs
+        class_weight = ReadabilityDocument.class_weight
 
     ours = html_module._Pick(parse(page)).summary(html_partial=True)
     assert ours == Library(parse(page)).summary(html_partial=True)
@@ -114,6 +120,16 @@ def test_the_short_page_makes_readability_try_again(monkeypatch) -> None:
     assert len(calls) == 1 and PROSE.strip() in first
     html_module._Pick(parse(_PASSES[1])).summary(html_partial=True)
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("attrs", [
+    {}, {"class": "article-body"}, {"id": "Sidebar"}, {"class": "post", "id": "comments"},
+    {"class": "ſtory"}, {"class": "Commentſ", "id": "MAİN"}, {"class": "sıdebar ｆｏｏｔｅｒ"}, {"id": "BLOG-Widget"},
+])
+def test_class_weight_is_readabilitys(attrs: dict) -> None:
+    element = lxml.html.Element("div", attrs)
+    reader = html_module._Pick(parse("<p>x</p>"))
+    assert reader.class_weight(element) == ReadabilityDocument.class_weight(reader, element)
 
 
 def test_the_rewritten_passes_do_their_work() -> None:
