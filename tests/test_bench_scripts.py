@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PROSE = ("The council said on Tuesday that it would review the plan for the old bridge, and residents "
@@ -136,3 +138,27 @@ def test_rule_hits_bench_counts_fires_and_fires_on_gold_lines(tmp_path):
     assert ad and rows[ad[0]][1] == "0", run.stdout  # 2 lines x 3 repeats x 3 pages, none in gold
     shares = [rule for rule, (fires, in_gold, _) in rows.items() if int(in_gold) == 9]
     assert shares and shares[0].startswith("social."), run.stdout  # "Share on Facebook" is a gold line here
+
+
+def test_html_speed_times_a_baseline_checkout_in_the_same_run(tmp_path):
+    """bench/html_speed.py --baseline: another checkout's Winnow (here this one, imported a second time
+    under another name) takes its turn beside this one, trafilatura and readability-lxml."""
+    pytest.importorskip("trafilatura", reason="benchmark-only dependency: pip install trafilatura==2.3.1")
+    corpus = tmp_path / "tiny.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for n in range(2):
+            html = (f"<html><head><title>Page {n}</title></head><body><nav><a href='/'>Home</a></nav>"
+                    f"<article><p>{PROSE}</p><p>{PROSE}</p></article><footer>Share on Facebook</footer></body></html>")
+            f.write(json.dumps({"id": f"p{n}", "split": "dev", "gold": PROSE, "html": html}) + "\n")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "html_speed.py"), "--corpus", str(corpus), "--rounds", "1",
+         "--baseline", str(ROOT), "--save", str(tmp_path / "answers")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = {line.split()[0]: line.split() for line in run.stdout.splitlines()[2:]}
+    assert set(rows) == {"winnow", "winnow-baseline", "trafilatura", "readability-lxml"}
+    assert f"from {ROOT}" in run.stderr and "baseline: engine" in run.stderr
+    same = [json.loads(line)["text"] for line in (tmp_path / "answers" / "winnow.jsonl").open()]
+    assert same == [json.loads(line)["text"] for line in (tmp_path / "answers" / "winnow-baseline.jsonl").open()]
+    assert all(PROSE in text and "Home" not in text for text in same)
