@@ -26,6 +26,7 @@ import re
 import threading
 from collections import Counter
 
+import readability.readability as _readability_module
 from lxml import etree
 from lxml_html_clean import Cleaner
 from readability import Document as ReadabilityDocument
@@ -65,6 +66,29 @@ _PICK_CLEANER = Cleaner(scripts=True, javascript=False, comments=True, style=Tru
                         embedded=False, frames=False, forms=False, annoying_tags=False, remove_tags=None,
                         remove_unknown_tags=False, safe_attrs_only=False)
 
+
+# readability-lxml measures the text of every candidate, and of every link in it, with its clean():
+# runs of 255 or more white-space characters to 255 spaces, runs holding a line break to that
+# break, tabs and runs of spaces or tabs to a space, then strip. Its first two patterns (\s{255,}
+# and \s*\n\s*) are tried again at every white-space character of a run: k^2 / 2 steps for a run
+# of k (indented markup has many), 60-70% of readability's time on the readability corpus's pages.
+# The same patterns starting only where a run starts (a look-behind) find the same matches in one
+# step for each character: clean_text is the library's clean, 3.6 times faster on the corpora's
+# texts, and the library's module name points at it (tests/test_html.py compares the two).
+_LONG_BLANK_RUN = re.compile(r"(?<!\s)\s{255,}")
+_BLANK_RUN_WITH_BREAK = re.compile(r"(?<!\s)\s*\n\s*")
+_TABS_AND_SPACES = re.compile(r"\t|[ \t]{2,}")
+_LIBRARY_CLEAN = _readability_module.clean
+
+
+def clean_text(text: str) -> str:
+    """readability-lxml's ``clean(text)``, the same for every text, in linear time."""
+    text = _LONG_BLANK_RUN.sub(" " * 255, text)
+    text = _BLANK_RUN_WITH_BREAK.sub("\n", text)
+    return _TABS_AND_SPACES.sub(" ", text).strip()
+
+
+_readability_module.clean = clean_text
 
 _UNLIKELY = _READABILITY_PATTERNS["unlikelyCandidatesRe"]
 _MAYBE = _READABILITY_PATTERNS["okMaybeItsACandidateRe"]

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from readability import Document as ReadabilityDocument
 
 from winnow import html as html_module
@@ -145,6 +147,30 @@ def test_the_rewritten_passes_do_their_work() -> None:
     assert any(p.startswith("bare div text bold") for p in paragraphs)  # the div's text and inline run
     assert any(p.startswith(" a picture's div") for p in paragraphs)  # a tail after a block, in a <p>
     assert "only inline a link and words" in " ".join(el.text_content() for el in reader.html.iter("p"))
+
+
+# every character Python's \s matches up to U+3000, beside letters, line breaks, tabs and spaces
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=_BLANKS + "ab\n\t ", max_size=40),
+                          st.integers(250, 260).map(lambda n: " " * n),
+                          st.sampled_from(_BLANKS)), max_size=12).map("".join))
+def test_clean_text_is_readabilitys_clean(text: str) -> None:
+    """The library's text measure, rewritten to be linear, gives what the library's gives."""
+    assert html_module.clean_text(text) == html_module._LIBRARY_CLEAN(text)
+
+
+def test_readability_measures_text_with_clean_text() -> None:
+    import readability.readability as library
+
+    assert library.clean is html_module.clean_text
+    indented = "<div>" + "\n".join(" " * 200 + f"<p>line {n}</p>" for n in range(50)) + " " * 300 + "end</div>"
+    element = lxml.html.fromstring(indented)
+    assert library.text_length(element) == len(html_module._LIBRARY_CLEAN(element.text_content()))
+    tricky = "a\t\t b  \n  \n c" + " " * 300 + "d"  # each tab alone, then the lone space; one run
+    assert html_module.clean_text(tricky) == html_module._LIBRARY_CLEAN(tricky) == "a   b\nc d"
 
 
 def test_readability_failure_leaves_no_pick(monkeypatch) -> None:
