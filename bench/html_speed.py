@@ -11,9 +11,15 @@ machine's load falls on all of them alike; the figure is the median over rounds 
 time, per page, and the ratio to trafilatura. With --save, each extractor's answers are written
 as DIR/<name>.jsonl (``{"id", "text"}``) for shared/eval/score.py, so the quality of the same
 answers can be judged. With --baseline, another checkout's Winnow (an older commit: its service/
-folder imported in this process under the name ``winnow_baseline``, with the checkout's rules/)
-takes its turn as a fourth extractor, so that a change's speed is measured in the same run, as a
-ratio. Benchmark-only dependency: ``pip install trafilatura==2.3.1``.
+folder imported under the name ``winnow_baseline``, with the checkout's rules/) takes its turn as a
+fourth extractor, so that a change's speed is measured in the same run, as a ratio.
+
+readability-lxml and the baseline run in worker processes of their own (this script with
+``--worker``, which never imports this checkout's ``winnow.html``): importing ``winnow.html`` points
+readability-lxml's text measure at Winnow's linear one (the same results, faster), which would
+otherwise speed up the library and an older Winnow too. Each worker times its own extraction and
+sends the text back; the parent adds the time. Benchmark-only dependency:
+``pip install trafilatura==2.3.1``.
 """
 
 from __future__ import annotations
@@ -24,17 +30,12 @@ import importlib
 import importlib.util
 import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from winnow.answer import CleanRequest, build_answer  # noqa: E402
-from winnow.config import Settings  # noqa: E402
-from winnow.document import KEPT_LABELS_DEFAULT  # noqa: E402
-from winnow.engine import Engine  # noqa: E402
-from winnow.page import render_page  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def baseline_extractor(checkout: Path):
@@ -60,58 +61,132 @@ def baseline_extractor(checkout: Path):
     return extract
 
 
+def readability_extractor():
+    """readability-lxml's own pick, rendered as text by Winnow's renderer (winnow.page, which leaves
+    readability-lxml as it is: only winnow.html points its text measure elsewhere)."""
+    sys.path.insert(0, str(ROOT))
+    import readability.readability as library
+    from readability import Document
+
+    from winnow.page import render_page
+
+    if library.clean.__module__ != library.__name__:
+        raise SystemExit("html_speed worker: readability-lxml's clean is not its own")
+
+    def extract(html: str) -> str:
+        return render_page(Document(html).summary(html_partial=True)).text
+
+    return extract
+
+
+def worker(kind: str, checkout: str | None) -> int:
+    """Serve one extractor on stdin/stdout: a JSON line with a page's html in, its text and seconds out."""
+    out, sys.stdout = sys.stdout, sys.stderr  # a stray print must not break the protocol
+    extract = baseline_extractor(Path(checkout)) if kind == "baseline" else readability_extractor()
+    if "winnow.html" in sys.modules:
+        raise SystemExit("html_speed worker: this checkout's winnow.html was imported")
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        html = json.loads(line)
+        started = time.perf_counter()
+        text = extract(html)
+        seconds = time.perf_counter() - started
+        out.write(json.dumps({"text": text, "seconds": seconds}) + "\n")
+        out.flush()
+    return 0
+
+
+class Worker:
+    """An extractor in a process of its own (``html_speed.py --worker``); calling it returns the text and
+    the seconds the worker spent on it."""
+
+    def __init__(self, kind: str, checkout: Path | None = None) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind]
+        if checkout is not None:
+            command.append(str(checkout))
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        encoding="utf-8")
+        if self.process.stdout.readline() != "ready\n":
+            raise SystemExit(f"html_speed: the {kind} worker did not start")
+
+    def __call__(self, html: str) -> tuple[str, float]:
+        self.process.stdin.write(json.dumps(html) + "\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        return reply["text"], reply["seconds"]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--corpus", required="--worker" not in (argv if argv is not None else sys.argv))
     parser.add_argument("--split", default="dev")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--save")
     parser.add_argument("--baseline", help="root of another checkout (e.g. an older commit) to time beside this one")
+    parser.add_argument("--worker", nargs="+", metavar=("KIND", "CHECKOUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args.worker[0], args.worker[1] if len(args.worker) > 1 else None)
     try:
         import trafilatura
-        from readability import Document
     except ImportError as exc:
         print(f"html_speed: needs trafilatura (pip install trafilatura==2.3.1): {exc}", file=sys.stderr)
         return 2
     with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
         pages = [r for r in map(json.loads, f) if r.get("split") == args.split and r.get("html")]
+    workers = {"readability-lxml": Worker("readability")}
+    if args.baseline:
+        workers["winnow-baseline"] = Worker("baseline", Path(args.baseline).resolve())
+    sys.path.insert(0, str(ROOT))
+    from winnow.answer import CleanRequest, build_answer
+    from winnow.config import Settings
+    from winnow.document import KEPT_LABELS_DEFAULT
+    from winnow.engine import Engine
+
     engine = Engine.from_settings(Settings.from_env())
 
     def winnow(html: str) -> str:
         answer, _ = build_answer(engine, CleanRequest(None, html, KEPT_LABELS_DEFAULT, "codepoint", False))
         return answer["text"]
 
-    extractors = {"winnow": winnow}
-    if args.baseline:
-        extractors["winnow-baseline"] = baseline_extractor(Path(args.baseline).resolve())
-
-    def readability(html: str) -> str:
-        return render_page(Document(html).summary(html_partial=True)).text
-
     def traf(html: str) -> str:
         return trafilatura.extract(html) or ""
 
-    extractors.update({"trafilatura": traf, "readability-lxml": readability})
-    totals: dict[str, list[float]] = {name: [] for name in extractors}
-    answers: dict[str, dict[str, str]] = {name: {} for name in extractors}
-    for r in range(args.rounds):
-        spent = dict.fromkeys(extractors, 0.0)
-        for k, page in enumerate(pages, 1):
-            for name, fn in extractors.items():
-                started = time.perf_counter()
-                text = fn(page["html"])
-                spent[name] += time.perf_counter() - started
-                answers[name][page["id"]] = text
-            if sys.stderr.isatty() or k % 50 == 0 or k == len(pages):
-                print(f"\r  round {r + 1}/{args.rounds}: {k}/{len(pages)} pages", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
-        for name in extractors:
-            totals[name].append(spent[name])
+    extractors = {"winnow": winnow, "trafilatura": traf}
+    names = ["winnow", *(["winnow-baseline"] if args.baseline else []), "trafilatura", "readability-lxml"]
+    totals: dict[str, list[float]] = {name: [] for name in names}
+    answers: dict[str, dict[str, str]] = {name: {} for name in names}
+    try:
+        for r in range(args.rounds):
+            spent = dict.fromkeys(names, 0.0)
+            for k, page in enumerate(pages, 1):
+                for name in names:
+                    if name in workers:
+                        text, seconds = workers[name](page["html"])
+                    else:
+                        started = time.perf_counter()
+                        text = extractors[name](page["html"])
+                        seconds = time.perf_counter() - started
+                    spent[name] += seconds
+                    answers[name][page["id"]] = text
+                if sys.stderr.isatty() or k % 50 == 0 or k == len(pages):
+                    print(f"\r  round {r + 1}/{args.rounds}: {k}/{len(pages)} pages", end="", file=sys.stderr,
+                          flush=True)
+            print(file=sys.stderr)
+            for name in names:
+                totals[name].append(spent[name])
+    finally:
+        for w in workers.values():
+            w.close()
     base = statistics.median(totals["trafilatura"])
     print(f"{args.corpus} split {args.split}: {len(pages)} pages, median of {args.rounds} rounds")
     print(f"{'extractor':<18} {'ms/page':>8} {'x trafilatura':>14}")
-    for name in extractors:
+    for name in names:
         median = statistics.median(totals[name])
         print(f"{name:<18} {1000 * median / max(len(pages), 1):8.1f} {median / base:14.2f}")
     if args.save:
