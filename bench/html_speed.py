@@ -123,7 +123,7 @@ class Worker:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", required="--worker" not in (argv if argv is not None else sys.argv))
+    parser.add_argument("--corpus")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--save")
@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker[0], args.worker[1] if len(args.worker) > 1 else None)
+    if not args.corpus:
+        parser.error("the following arguments are required: --corpus")
     try:
         import trafilatura
     except ImportError as exc:
@@ -139,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
         pages = [r for r in map(json.loads, f) if r.get("split") == args.split and r.get("html")]
-    workers = {"readability-lxml": Worker("readability")}
+    workers = [Worker("readability")]
     if args.baseline:
-        workers["winnow-baseline"] = Worker("baseline", Path(args.baseline).resolve())
+        workers.append(Worker("baseline", Path(args.baseline).resolve()))
     sys.path.insert(0, str(ROOT))
     from winnow.answer import CleanRequest, build_answer
     from winnow.config import Settings
@@ -150,43 +152,46 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = Engine.from_settings(Settings.from_env())
 
+    def timed(extract):
+        def run(html: str) -> tuple[str, float]:
+            started = time.perf_counter()
+            text = extract(html)
+            return text, time.perf_counter() - started
+        return run
+
     def winnow(html: str) -> str:
         answer, _ = build_answer(engine, CleanRequest(None, html, KEPT_LABELS_DEFAULT, "codepoint", False))
         return answer["text"]
 
-    def traf(html: str) -> str:
-        return trafilatura.extract(html) or ""
-
-    extractors = {"winnow": winnow, "trafilatura": traf}
-    names = ["winnow", *(["winnow-baseline"] if args.baseline else []), "trafilatura", "readability-lxml"]
-    totals: dict[str, list[float]] = {name: [] for name in names}
-    answers: dict[str, dict[str, str]] = {name: {} for name in names}
+    # each extractor gives a page's text and the seconds it spent on it
+    extractors = {"winnow": timed(winnow)}
+    if args.baseline:
+        extractors["winnow-baseline"] = workers[1]
+    extractors["trafilatura"] = timed(lambda html: trafilatura.extract(html) or "")
+    extractors["readability-lxml"] = workers[0]
+    totals: dict[str, list[float]] = {name: [] for name in extractors}
+    answers: dict[str, dict[str, str]] = {name: {} for name in extractors}
     try:
         for r in range(args.rounds):
-            spent = dict.fromkeys(names, 0.0)
+            spent = dict.fromkeys(extractors, 0.0)
             for k, page in enumerate(pages, 1):
-                for name in names:
-                    if name in workers:
-                        text, seconds = workers[name](page["html"])
-                    else:
-                        started = time.perf_counter()
-                        text = extractors[name](page["html"])
-                        seconds = time.perf_counter() - started
+                for name, extract in extractors.items():
+                    text, seconds = extract(page["html"])
                     spent[name] += seconds
                     answers[name][page["id"]] = text
                 if sys.stderr.isatty() or k % 50 == 0 or k == len(pages):
                     print(f"\r  round {r + 1}/{args.rounds}: {k}/{len(pages)} pages", end="", file=sys.stderr,
                           flush=True)
             print(file=sys.stderr)
-            for name in names:
+            for name in extractors:
                 totals[name].append(spent[name])
     finally:
-        for w in workers.values():
+        for w in workers:
             w.close()
     base = statistics.median(totals["trafilatura"])
     print(f"{args.corpus} split {args.split}: {len(pages)} pages, median of {args.rounds} rounds")
     print(f"{'extractor':<18} {'ms/page':>8} {'x trafilatura':>14}")
-    for name in names:
+    for name in extractors:
         median = statistics.median(totals[name])
         print(f"{name:<18} {1000 * median / max(len(pages), 1):8.1f} {median / base:14.2f}")
     if args.save:

@@ -141,8 +141,8 @@ class _Pick(ReadabilityDocument):
             names = f"{elem.get('class', '')} {elem.get('id', '')}"
             if not (_UNLIKELY_LOWER.search(names.lower()) if names.isascii() else _UNLIKELY.search(names)):
                 continue
-            if (len(names) >= 2 and not _MAYBE.search(names)
-                    and elem.tag not in ("html", "body") and not _IN_CODE(elem) and not _HOLDS_MAIN(elem)):
+            if (not _MAYBE.search(names) and elem.tag not in ("html", "body")
+                    and not _IN_CODE(elem) and not _HOLDS_MAIN(elem)):
                 elem.drop_tree()
 
     def class_weight(self, e) -> int:
