@@ -158,7 +158,8 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
 
     def emit(text: str) -> None:
         nonlocal at, pending, line_open, line_el, line_depth, line_chars, line_link, last, chars
-        part = _SPACES.sub(" ", text)
+        # printable, and no two spaces in a row: no blank but single spaces, which _SPACES keeps
+        part = text if text.isprintable() and "  " not in text else _SPACES.sub(" ", text)
         if not line_open:
             part = part.lstrip()
             if not part:

@@ -156,6 +156,7 @@ _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.one_of(st.text(alphabet=_BLANKS + "ab\n\t ", max_size=40),
                           st.integers(250, 260).map(lambda n: " " * n),
+                          st.tuples(st.sampled_from(_BLANKS), st.integers(250, 260)).map(lambda b: b[0] * b[1]),
                           st.sampled_from(_BLANKS)), max_size=12).map("".join))
 def test_clean_text_is_readabilitys_clean(text: str) -> None:
     """The library's text measure, rewritten to be linear, gives what the library's gives."""

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import html
+
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import winnow.page as page_module
 from winnow.errors import TooManySegments
@@ -31,6 +35,21 @@ def test_inline_neighbours_are_joined_by_a_space_but_not_before_punctuation() ->
 
 def test_white_space_collapses_and_entities_decode() -> None:
     assert render_page("<p>  a&nbsp;&nbsp;b \t &amp;\n\n c\u2002d  </p>").text == "a b & c d"
+
+
+# every character Python's \s matches up to U+3000, with letters and the characters
+# isprintable() refuses without being blanks (a soft hyphen, a control)
+_BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_BLANKS + "ab. \xad\x01", max_size=60))
+def test_a_text_node_collapses_every_run_of_blanks_to_one_space(text: str) -> None:
+    """A text's blanks, single spaces included, come out as str.split() sees them (the walk skips
+    the collapsing step for printable texts without two spaces in a row)."""
+    markup = f"<p>x {html.escape(text)} y</p>"
+    parsed = lxml.html.fromstring(markup).text_content()  # what the parser leaves of the text
+    assert render_page(markup).text == " ".join(parsed.split())
 
 
 def test_the_title_is_the_first_line_and_is_recorded() -> None:
