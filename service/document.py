@@ -110,7 +110,8 @@ class PageHints:
     readability-lxml's pick (the page's densest block of prose) holds the line; ``evidence`` the
     category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None;
     ``link_share`` the share of its characters inside ``<a>``; ``structured`` the share of its
-    word 4-grams the page's JSON-LD calls its main text. Raw text input has no hints."""
+    word 4-grams the page's JSON-LD calls its main text, ``reviews`` the share it holds as reviews
+of what the page describes. Raw text input has no hints."""
 
     starts: tuple[int, ...]
     ends: tuple[int, ...]
@@ -120,6 +121,9 @@ class PageHints:
     # the share of each line's word 4-grams that the page's JSON-LD holds as its main text
     # (structured.py: evidence only, never text)
     structured: tuple[float, ...] = ()
+    # the share of each line's word 4-grams that the page's JSON-LD holds as reviews of what the
+    # page describes (Product.review: a shop's customer reviews)
+    reviews: tuple[float, ...] = ()
 
     def line_of(self, offset: int) -> int:
         """The line holding ``offset``, or -1."""

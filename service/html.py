@@ -37,7 +37,7 @@ from .document import PageHints
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
 from .page import Page, render_element, render_page
-from .structured import line_shares, shingles, structured_text
+from .structured import line_shares, shingles, structured_texts
 
 log = logging.getLogger("winnow")
 # readability-lxml keeps module-global lxml state (its parser, its cleaner); lxml objects must
@@ -277,11 +277,13 @@ def read_html(html: str, deadline: Deadline | None = None, readability: bool = T
     if not page.starts:
         return "", None
     evidence = line_evidence(page)
-    structured = line_shares(page.text, page.starts, page.ends, shingles(structured_text(page.root)))
+    main_text, reviews = structured_texts(page.root)
+    structured = line_shares(page.text, page.starts, page.ends, shingles(main_text))
+    reviewed = line_shares(page.text, page.starts, page.ends, shingles(reviews))
     check(deadline, "html rendering")
     picked = readability_pick(page, html.count("<"), deadline) if readability else [False] * len(page.starts)
     return page.text, PageHints(tuple(page.starts), tuple(page.ends), tuple(picked), tuple(evidence),
-                                tuple(page.link_share), tuple(structured))
+                                tuple(page.link_share), tuple(structured), tuple(reviewed))
 
 
 def html_to_text(html: str, deadline: Deadline | None = None) -> str:

@@ -7,6 +7,13 @@ line of the rendered page gets the share of its word 4-grams that the structured
 holds (``line_shares``), one feature among the markup's others (model/features.py,
 ``dom_structured``). A line the page shows that the page's data calls its body is likely content.
 
+Reviews of what a page describes (``Product.review``, ``LocalBusiness.reviews``: the ``Review``
+items under a ``review`` or ``reviews`` key) are kept apart, as a feature of their own
+(``dom_reviews``): on wcxb's train split, 5 of the 2,367 word 4-grams that product and service
+pages show from such reviews are in the gold, while an article of reviews (movers compared)
+holds all of its own. A page that is itself a review (``@type: Review`` at the top, its
+``reviewBody`` the story) keeps that text as main text.
+
 Bounded work: at most ``MAX_BLOCK_CHARS`` per block and ``MAX_TOTAL_CHARS`` per page are parsed
 (json, linear), the parsed value is walked with an explicit stack over at most ``MAX_NODES``
 values, and a block nested deeper than Python's json parser allows is skipped, like any block
@@ -21,6 +28,8 @@ import re
 
 # the keys whose string values are a page's main text in schema.org's vocabulary
 TEXT_KEYS = frozenset({"articleBody", "description", "text", "reviewBody", "abstract", "answerExplanation"})
+# the keys under which schema.org puts the reviews of the item described (Product, LocalBusiness)
+REVIEW_KEYS = frozenset({"review", "reviews"})
 MAX_BLOCK_CHARS = 500_000  # a long story's articleBody is ~50,000
 MAX_TOTAL_CHARS = 1_000_000
 MAX_NODES = 100_000
@@ -31,9 +40,15 @@ _WORD = re.compile(r"\w+")
 
 def structured_text(root) -> list[str]:
     """The main-text strings of the page's JSON-LD blocks (``root``: the parsed page, lxml)."""
+    return structured_texts(root)[0]
+
+
+def structured_texts(root) -> tuple[list[str], list[str]]:
+    """The page's JSON-LD strings: (main text, reviews of what the page describes)."""
     if root is None:
-        return []
-    found: list[str] = []
+        return [], []
+    main: list[str] = []
+    reviews: list[str] = []
     total = 0
     for script in root.iter("script"):
         kind = (script.get("type") or "").strip().lower()
@@ -47,17 +62,17 @@ def structured_text(root) -> list[str]:
             value = json.loads(source)
         except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser recurses
             continue
-        found += _texts(value)
-    return found
+        _texts(value, main, reviews)
+    return main, reviews
 
 
-def _texts(value) -> list[str]:
-    """The strings under ``TEXT_KEYS`` anywhere in ``value`` (explicit stack, ``MAX_NODES`` at most)."""
-    out: list[str] = []
-    stack = [value]
+def _texts(value, main: list[str], reviews: list[str]) -> None:
+    """Add the strings under ``TEXT_KEYS`` anywhere in ``value`` to ``main``, or to ``reviews``
+    below a ``REVIEW_KEYS`` key (explicit stack, ``MAX_NODES`` values at most)."""
+    stack = [(value, main)]
     seen = 0
     while stack and seen < MAX_NODES:
-        item = stack.pop()
+        item, out = stack.pop()
         seen += 1
         if isinstance(item, dict):
             for key, v in item.items():
@@ -65,10 +80,9 @@ def _texts(value) -> list[str]:
                     if key in TEXT_KEYS:
                         out.append(v)
                 elif isinstance(v, (dict, list)):
-                    stack.append(v)
+                    stack.append((v, reviews if key in REVIEW_KEYS else out))
         elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, (dict, list)))
-    return out
+            stack.extend((v, out) for v in item if isinstance(v, (dict, list)))
 
 
 def shingles(texts: list[str]) -> set[int]:

@@ -115,7 +115,8 @@ def test_dom_features_name_chaff_by_the_markup_not_by_link_share_alone():
     page = PageHints(tuple(starts), tuple(ends), picked=(False, False, False, False, True),
                      evidence=(("navigation", "tag:nav"), ("navigation", "link-density"),
                                ("related", "link-density+long+class:grid"), ("comments", "class:comment"), None),
-                     link_share=(1.0, 1.0, 0.9, 0.0, 0.0), structured=(0.0, 0.0, 0.0, 0.0, 0.5))
+                     link_share=(1.0, 1.0, 0.9, 0.0, 0.0), structured=(0.0, 0.0, 0.0, 0.0, 0.5),
+                     reviews=(0.0, 0.0, 0.0, 0.25, 0.0))
     dom_features(feats.dense, np.array(starts), page)
     assert column(feats, "html").tolist() == [1, 1, 1, 1, 1]
     # a menu its element names is chaff; a line named only for its links is not (a shop grid's
@@ -125,6 +126,7 @@ def test_dom_features_name_chaff_by_the_markup_not_by_link_share_alone():
     assert column(feats, "dom_link_share").tolist() == [1.0, 1.0, 0.9, 0.0, 0.0]
     assert column(feats, "dom_picked").tolist() == [0, 0, 0, 0, 1]
     assert column(feats, "dom_structured").tolist() == [0, 0, 0, 0, 0.5]
+    assert column(feats, "dom_reviews").tolist() == [0, 0, 0, 0.25, 0]
 
 
 def test_rule_matrix_takes_whole_segment_spans_only():

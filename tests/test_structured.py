@@ -5,7 +5,7 @@ import json
 from winnow import structured
 from winnow.html import read_html
 from winnow.page import parse
-from winnow.structured import line_shares, shingles, structured_text
+from winnow.structured import line_shares, shingles, structured_text, structured_texts
 
 BODY = "A sturdy cup made of glass that keeps coffee warm for hours and fits every machine"
 
@@ -22,6 +22,31 @@ def test_main_text_keys_are_read_wherever_they_nest() -> None:
     ]})
     found = structured_text(parse(_page(block, '<script type="text/javascript">var x = 1;</script>')))
     assert sorted(found) == sorted([BODY, "First post", "A reply"])
+
+
+REVIEW = "Bought two of these for the office and both still look new after a year of daily use"
+
+
+def test_reviews_of_the_item_described_are_kept_apart_from_its_main_text() -> None:
+    block = json.dumps({"@type": "Product", "description": BODY, "review": [
+        {"@type": "Review", "reviewBody": REVIEW, "author": {"@type": "Person", "description": "Jo"}},
+    ], "aggregateRating": {"ratingValue": "4.5"}})
+    graph = json.dumps({"@graph": [{"@type": "LocalBusiness", "reviews": {"@type": "Review", "text": "Great"}}]})
+    top = json.dumps({"@type": "Review", "reviewBody": "The page is this review"})  # the story itself
+    main, reviews = structured_texts(parse(_page(block, graph, top)))
+    assert sorted(main) == sorted([BODY, "The page is this review"])
+    assert sorted(reviews) == sorted([REVIEW, "Jo", "Great"])
+    assert structured_text(parse(_page(block))) == [BODY]
+    assert structured_texts(None) == ([], [])
+
+
+def test_read_html_gives_each_line_its_review_share() -> None:
+    page = _page(json.dumps({"@type": "Product", "description": BODY, "review": {"reviewBody": REVIEW}}),
+                 body=f"<p>{BODY}</p><p>{REVIEW}</p>")
+    text, hints = read_html(page)
+    lines = [text[s:e] for s, e in zip(hints.starts, hints.ends, strict=True)]
+    by_line = dict(zip(lines, zip(hints.structured, hints.reviews, strict=True), strict=True))
+    assert by_line[BODY] == (1.0, 0.0) and by_line[REVIEW] == (0.0, 1.0)
 
 
 def test_bad_blocks_are_skipped_not_fatal() -> None:

@@ -29,7 +29,7 @@ from ..text import (
     markdown_links,
 )
 
-FEATURE_VERSION = 6
+FEATURE_VERSION = 7
 HASH_BITS = 18
 # standardised features are clipped to this many deviations: a page unlike the training pages
 # (one paragraph alone, a 5 MB line) must not push a linear model far outside what it learned
@@ -80,6 +80,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "doc_share", "known_language", "one_word", "starts_lower", "first_line_overlap", "starts_digit",
     # HTML input only (0 for raw text): what the page's markup says of the segment's line
     "html", "dom_picked", "dom_chaff", "dom_comments", "dom_link_share", "dom_structured",
+    "dom_reviews",
 )
 DOM_COLUMNS = slice(DENSE_NAMES.index("html"), len(DENSE_NAMES))
 
@@ -384,8 +385,8 @@ def featurize(text: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
 def dom_features(dense: np.ndarray, starts: np.ndarray, page) -> None:
     """Fill the markup's columns of ``dense`` (in place) from ``page`` (document.PageHints): each
     segment takes its line's values: in readability's pick, named chaff, named comments (a forum's
-    posts are content: apart), the share of its characters inside links, and the share of its word
-    4-grams the page's JSON-LD holds as its main text.
+    posts are content: apart), the share of its characters inside links, and the shares of its word
+    4-grams the page's JSON-LD holds as its main text and as reviews of what it describes.
 
     Named chaff is what the line's elements name (a nav, a footer, a "share" class), not a line
     named only for being mostly link text: the link share is a column of its own, and a listing's
@@ -401,9 +402,10 @@ def dom_features(dense: np.ndarray, starts: np.ndarray, page) -> None:
                       for e in page.evidence], dtype=np.float64)
     share = np.asarray(page.link_share, dtype=np.float64)
     structured = np.asarray(page.structured or (0.0,) * len(page.starts), dtype=np.float64)
+    reviews = np.asarray(page.reviews or (0.0,) * len(page.starts), dtype=np.float64)
     col = DOM_COLUMNS.start
     dense[:, col] = 1.0
-    for k, values in enumerate((picked, chaff, comments, share, structured), start=1):
+    for k, values in enumerate((picked, chaff, comments, share, structured, reviews), start=1):
         dense[:, col + k] = np.where(inside, values[line], 0.0)
 
 
