@@ -38,13 +38,9 @@ _TAG = re.compile(r"<[^<>]{0,200}>")  # markup some sites leave inside JSON-LD s
 _WORD = re.compile(r"\w+")
 
 
-def structured_text(root) -> list[str]:
-    """The main-text strings of the page's JSON-LD blocks (``root``: the parsed page, lxml)."""
-    return structured_texts(root)[0]
-
-
 def structured_texts(root) -> tuple[list[str], list[str]]:
-    """The page's JSON-LD strings: (main text, reviews of what the page describes)."""
+    """The strings of the page's JSON-LD blocks (``root``: the parsed page, lxml): (its main text,
+    the reviews of what it describes)."""
     if root is None:
         return [], []
     main: list[str] = []

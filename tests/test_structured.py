@@ -5,7 +5,7 @@ import json
 from winnow import structured
 from winnow.html import read_html
 from winnow.page import parse
-from winnow.structured import line_shares, shingles, structured_text, structured_texts
+from winnow.structured import line_shares, shingles, structured_texts
 
 BODY = "A sturdy cup made of glass that keeps coffee warm for hours and fits every machine"
 
@@ -20,7 +20,7 @@ def test_main_text_keys_are_read_wherever_they_nest() -> None:
         {"@type": "Product", "name": "Cup", "description": BODY, "offers": [{"price": "9.00"}]},
         {"@type": "DiscussionForumPosting", "text": "First post", "comment": [{"@type": "Comment", "text": "A reply"}]},
     ]})
-    found = structured_text(parse(_page(block, '<script type="text/javascript">var x = 1;</script>')))
+    found = structured_texts(parse(_page(block, '<script type="text/javascript">var x = 1;</script>')))[0]
     assert sorted(found) == sorted([BODY, "First post", "A reply"])
 
 
@@ -36,7 +36,6 @@ def test_reviews_of_the_item_described_are_kept_apart_from_its_main_text() -> No
     main, reviews = structured_texts(parse(_page(block, graph, top)))
     assert sorted(main) == sorted([BODY, "The page is this review"])
     assert sorted(reviews) == sorted([REVIEW, "Jo", "Great"])
-    assert structured_text(parse(_page(block))) == [BODY]
     assert structured_texts(None) == ([], [])
 
 
@@ -52,13 +51,13 @@ def test_read_html_gives_each_line_its_review_share() -> None:
 def test_bad_blocks_are_skipped_not_fatal() -> None:
     deep = "[" * 100_000 + "]" * 100_000  # deeper than Python's json parser recurses
     page = _page("{not json", deep, json.dumps({"articleBody": BODY}))
-    assert structured_text(parse(page)) == [BODY]
-    assert structured_text(None) == []
+    assert structured_texts(parse(page))[0] == [BODY]
+    assert structured_texts(None)[0] == []
 
 
 def test_oversized_blocks_are_not_parsed(monkeypatch) -> None:
     monkeypatch.setattr(structured, "MAX_BLOCK_CHARS", 50)
-    assert structured_text(parse(_page(json.dumps({"articleBody": BODY})))) == []
+    assert structured_texts(parse(_page(json.dumps({"articleBody": BODY}))))[0] == []
 
 
 def test_markup_and_entities_inside_strings_do_not_split_words() -> None:
