@@ -142,10 +142,17 @@ class Probes:
                 return
 
     def _owner(self, conn: http.client.HTTPConnection) -> int | None:
+        """The pid of the worker holding ``conn`` (None without a master). A loaded machine's /proc
+        can lag an accept, for a probe connection as for the hostile one: looked up for up to 2 s."""
         if not self.master:
             return None
         port = conn.sock.getsockname()[1]
-        return next((w for w in workers_of(self.master) if port in peer_ports(w)), None)
+        for _ in range(200):
+            found = next((w for w in workers_of(self.master) if port in peer_ports(w)), None)
+            if found is not None:
+                return found
+            time.sleep(0.01)
+        return None
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -201,12 +208,7 @@ def run_one(host: str, port: int, master: int | None, name: str, kind: str, docu
     owner: list[int | None] = [None]
 
     def on_connect(conn: http.client.HTTPConnection) -> None:
-        if master:  # the worker that accepts the hostile connection (it accepts at once: it is idle)
-            for _ in range(200):  # a loaded machine's /proc can lag the accept
-                owner[0] = probes._owner(conn)
-                if owner[0] is not None:
-                    return
-                time.sleep(0.01)
+        owner[0] = probes._owner(conn)  # the worker that accepts the hostile connection (it is idle)
 
     thread = threading.Thread(target=probes.run, daemon=True)
     thread.start()
