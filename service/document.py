@@ -111,7 +111,7 @@ class PageHints:
     category the line's element or its ancestors name (``("navigation", "tag:nav")``), or None;
     ``link_share`` the share of its characters inside ``<a>``; ``structured`` the share of its
     word 4-grams the page's JSON-LD calls its main text, ``reviews`` the share it holds as reviews
-of what the page describes. Raw text input has no hints."""
+    of what the page describes. Raw text input has no hints."""
 
     starts: tuple[int, ...]
     ends: tuple[int, ...]
