@@ -65,7 +65,7 @@ def test_the_pick_is_readability_lxmls_own(page: str) -> None:
     """The cheaper cleaning before the pick (no javascript pass) gives readability-lxml's own pick:
     the same text; only the hrefs of javascript: links differ (readability empties them)."""
     own = ReadabilityDocument(page).summary(html_partial=True)
-    ours = html_module._Pick(parse(page)).summary(html_partial=True)
+    ours = html_module._Pick(parse(page), page).summary(html_partial=True)
     assert render_page(ours).text == render_page(own).text
     assert ours.replace("javascript:void(0)", "") == own
 
@@ -107,8 +107,8 @@ def test_the_rewritten_passes_pick_what_readability_picks(page: str) -> None:
         transform_misused_divs_into_paragraphs = ReadabilityDocument.transform_misused_divs_into_paragraphs
         class_weight = ReadabilityDocument.class_weight
 
-    ours = html_module._Pick(parse(page)).summary(html_partial=True)
-    assert ours == Library(parse(page)).summary(html_partial=True)
+    ours = html_module._Pick(parse(page), page).summary(html_partial=True)
+    assert ours == Library(parse(page), page).summary(html_partial=True)
     assert ours == ReadabilityDocument(page).summary(html_partial=True)
 
 
@@ -118,9 +118,9 @@ def test_the_short_page_makes_readability_try_again(monkeypatch) -> None:
     real = html_module._Pick.transform_misused_divs_into_paragraphs
     monkeypatch.setattr(html_module._Pick, "transform_misused_divs_into_paragraphs",
                         lambda self: calls.append(1) or real(self))
-    first = html_module._Pick(parse(_PASSES[0])).summary(html_partial=True)
+    first = html_module._Pick(parse(_PASSES[0]), _PASSES[0]).summary(html_partial=True)
     assert len(calls) == 1 and PROSE.strip() in first
-    html_module._Pick(parse(_PASSES[1])).summary(html_partial=True)
+    html_module._Pick(parse(_PASSES[1]), _PASSES[1]).summary(html_partial=True)
     assert len(calls) == 3
 
 
@@ -130,13 +130,13 @@ def test_the_short_page_makes_readability_try_again(monkeypatch) -> None:
 ])
 def test_class_weight_is_readabilitys(attrs: dict) -> None:
     element = lxml.html.Element("div", attrs)
-    reader = html_module._Pick(parse("<p>x</p>"))
+    reader = html_module._Pick(parse("<p>x</p>"), "<p>x</p>")
     assert reader.class_weight(element) == ReadabilityDocument.class_weight(reader, element)
 
 
 def test_the_rewritten_passes_do_their_work() -> None:
     """The passes are not skipped: an unlikely candidate is gone, a bare div's text became a <p>."""
-    reader = html_module._Pick(parse(_PASSES[0]))
+    reader = html_module._Pick(parse(_PASSES[0]), _PASSES[0])
     reader.html = reader._parse(reader.input)
     reader.remove_unlikely_candidates()
     classes = {el.get("class") for el in reader.html.iter()} | {el.get("id") for el in reader.html.iter()}
@@ -189,7 +189,7 @@ def pick_calls(monkeypatch) -> list:
     """Each time readability's pick is asked for (it then fails, as on a page it cannot read)."""
     called: list = []
 
-    def spy(root):
+    def spy(root, source):
         called.append(root)
         raise ValueError("not expected")
 
