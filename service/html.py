@@ -94,6 +94,19 @@ def clean_text(text: str) -> str:
 
 _readability_module.clean = clean_text
 
+# readability-lxml formats a description of each candidate for its debug messages whether or not
+# debug logging is on (``log.debug("..." % describe(elem))``): 50 descriptions a page. They are
+# made only when its logger would show them; otherwise the message holds "" where they stood.
+_READABILITY_LOG = logging.getLogger(_readability_module.__name__)
+_LIBRARY_DESCRIBE = _readability_module.describe
+
+
+def _describe(node, depth: int = 1) -> str:
+    return _LIBRARY_DESCRIBE(node, depth) if _READABILITY_LOG.isEnabledFor(logging.DEBUG) else ""
+
+
+_readability_module.describe = _describe
+
 _UNLIKELY = _READABILITY_PATTERNS["unlikelyCandidatesRe"]
 _MAYBE = _READABILITY_PATTERNS["okMaybeItsACandidateRe"]
 _POSITIVE = _READABILITY_PATTERNS["positiveRe"]

@@ -15,7 +15,8 @@ The page is parsed once, by lxml (not interruptible: ``WINNOW_MAX_BODY_BYTES`` b
 0.3-0.8 s is the worst seen for 8 MB of tags; a page nesting more than 2,048 elements deep is refused
 with a 422, as libxml2 would drop what lies deeper). Its nodes are counted in C right after; a page
 of more than ``max_nodes`` is refused (422) before the walk, which costs Python work per node. The
-walk uses an explicit stack (deep pages do not recurse); every few thousand nodes it checks the
+walk follows lxml's ``iterwalk`` events (lxml steps through the tree in C; deep pages do not
+recurse in Python); every few thousand nodes it checks the
 request's deadline and refuses (422) a page already past ``max_lines`` lines, rather than at the end.
 """
 
@@ -43,7 +44,6 @@ _CHECK_EVERY = 4096  # walk items between deadline checks
 # libxml2 keeps elements nested up to 2,048 deep with huge_tree (256 without) and drops what lies
 # deeper; no real page nests so deep, so such a page is refused (422) rather than cut short
 MAX_DEPTH = 2048
-_OPEN, _CLOSE = 0, 1
 
 
 @dataclass
@@ -196,19 +196,24 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
         if out:
             pending = max(pending, n)
 
-    todo: list = [(_OPEN, root)]
     title_from = -1  # lines before the <title> opened
     countdown = _CHECK_EVERY
-    while todo:
-        kind, el = todo.pop()
+    # the tree's events in document order, walked by lxml in C (a dropped element's subtree is
+    # skipped: its start and end alone come, and its tail shows)
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walk:
         countdown -= 1
         if not countdown:
             countdown = _CHECK_EVERY
             if max_lines is not None and len(starts) > max_lines:  # before the deadline: bad input is a 422
                 raise TooManySegments(max_lines)
             check(deadline, "html rendering")
-        if kind == _CLOSE:
+        if event == "end":
             tag = el.tag
+            if tag in DROPPED:
+                if el.tail:
+                    emit(el.tail)
+                continue
             if tag == "a":
                 links -= 1
             elif tag == "title" and title_from >= 0 and page.title_line < 0:
@@ -228,14 +233,13 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
             if el.tail:
                 emit(el.tail)
             continue
-        tag = el.tag
-        if not isinstance(tag, str):  # a comment or processing instruction: only its tail shows
+        if event != "start":  # a comment or processing instruction: only its tail shows
             if el.tail:
                 emit(el.tail)
             continue
+        tag = el.tag
         if tag in DROPPED:
-            if el.tail:
-                emit(el.tail)
+            walk.skip_subtree()
             continue
         if tag in NEWLINE:
             brk(1)
@@ -248,8 +252,6 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
             title_from = len(starts)
         stack.append(el)
         opened[el] = chars
-        todo.append((_CLOSE, el))
-        todo.extend((_OPEN, child) for child in reversed(el))
         if el.text:
             emit(el.text)
     close_line()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import random
 from pathlib import Path
 
@@ -279,3 +280,17 @@ def test_a_budget_spent_while_the_pick_is_rendered_is_not_a_missing_pick(monkeyp
     monkeypatch.setattr(html_module, "render_element", spent)
     with pytest.raises(BudgetExceeded):
         read_html(f"<body><p>{PROSE}</p><p>more</p></body>")
+
+
+def test_readability_describes_candidates_only_for_its_debug_log(caplog, monkeypatch) -> None:
+    """readability's debug messages describe each candidate (``describe``); the descriptions are
+    made only when its logger shows debug messages, and the pick is the same either way."""
+    calls: list = []
+    real = html_module._LIBRARY_DESCRIBE
+    monkeypatch.setattr(html_module, "_LIBRARY_DESCRIBE", lambda node, depth=1: calls.append(node) or real(node, depth))
+    quiet = html_module._Pick(parse(_PASSES[0]), _PASSES[0]).summary(html_partial=True)
+    assert not calls
+    with caplog.at_level(logging.DEBUG, logger="readability.readability"):
+        loud = html_module._Pick(parse(_PASSES[0]), _PASSES[0]).summary(html_partial=True)
+    assert calls and loud == quiet
+    assert any("link density" in r.getMessage() and "div" in r.getMessage() for r in caplog.records)
