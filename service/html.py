@@ -123,6 +123,8 @@ for _pattern in (_UNLIKELY, _POSITIVE, _NEGATIVE):
     assert _pattern.flags & re.IGNORECASE and _pattern.pattern.islower(), _pattern
 _UNLIKELY_LOWER, _POSITIVE_LOWER, _NEGATIVE_LOWER = (re.compile(p.pattern) for p in (_UNLIKELY, _POSITIVE, _NEGATIVE))
 _BLOCK_TAG = _READABILITY_PATTERNS["divToPElementsRe"]
+_DISPLAY_NONE = _READABILITY_PATTERNS["displayNoneRe"]
+_HIDDEN_OR_STYLED = etree.XPath("//*[@hidden or @style]")
 # the elements unlikelyCandidatesRe may match: those with a class or an id ("{class} {id}" is " "
 # for the others, which readability skips)
 _CLASS_OR_ID = etree.XPath(".//*[@class or @id]")
@@ -151,10 +153,11 @@ class _Pick(ReadabilityDocument):
         doc = input if self._passes == 0 else parse(self._source)
         self._passes += 1
         self.encoding = "utf-8"
-        for elem in doc.xpath("//*[@hidden]"):
-            elem.drop_tree()
-        for elem in doc.xpath("//*[@style]"):
-            if _READABILITY_PATTERNS["displayNoneRe"].search(elem.get("style")):
+        # readability drops the hidden elements, then those styled display:none; one pass in
+        # document order drops the same from the page (what lies inside a dropped element goes
+        # with it, whichever is dropped first)
+        for elem in _HIDDEN_OR_STYLED(doc):
+            if elem.get("hidden") is not None or _DISPLAY_NONE.search(elem.get("style")):
                 elem.drop_tree()
         _PICK_CLEANER(doc)  # in place: clean_html would clean a deep copy
         doc.resolve_base_href(handle_failures=self.handle_failures)

@@ -94,6 +94,11 @@ _PASSES = (
     "</body></html>"),
     # a short article: readability tries again without removing the unlikely candidates
     "<html><body><div class='sidebar'><p>" + PROSE + "</p></div><div><p>short</p></div></body></html>",
+    # hidden and display:none elements side by side and inside each other, their tails kept
+    ("<html><body><div id='story'><p>" + PROSE + "<span style='display: none'>gone<b hidden>too</b>one</span>t1"
+     "<i hidden>x<em style='display:none'>y</em>z</i>t2<u style='color:red'>shown</u>t3</p>"
+     "<p hidden>" + PROSE[::-1] + "</p><div style='DISPLAY:NONE'><p>" + PROSE + "</p></div><p>" + PROSE
+     + "</p></div></body></html>"),
 )
 
 
