@@ -10,9 +10,12 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CORPUS_DIR
 from winnow.document import LABEL_SET
+from winnow.model import silver
 from winnow.model.dom_align import dom_text, nonempty_lines
 from winnow.model.labels import gold_labels
 from winnow.model.silver import (
@@ -366,3 +369,19 @@ def test_subscription_links_are_paywall_and_linked_bylines_boilerplate_in_a_menu
     assert got["Support us"] == ("paywall", "text:subscribe+tag:nav")
     assert got["By Jane Doe"] == ("boilerplate", "text:byline")
     assert got["By the river, a new bridge"] == ("navigation", "link-density")  # a headline, not a byline
+
+
+_COPYRIGHT_PIECES = ("(c)", "(C) ", "2024", "copyright", "Copy", "right", "All Rights Reserved", "all rights",
+                     " reserved", "alle Rechte vorbehalten", "derechos reservados", "Diritti riservati",
+                     "direitos reservados", "rechten voorbehouden", "©", "tous droits réservés", "ſ", "ı",
+                     "wszelkie prawa zastrzeżone", " ", "\n", "x", "é", "-", "_")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_COPYRIGHT_PIECES), max_size=30).map("".join),
+       st.integers(0, 120).map(lambda n: "a" * n))
+def test_says_copyright_is_the_pattern_near_the_start(line: str, lead: str) -> None:
+    """The short cut for ASCII lines (a substring test) never disagrees with the pattern it skips."""
+    for text in (line, lead + line, (lead + line)[:300], lead + line + "b" * 250):
+        expected = len(text) <= silver.COPYRIGHT_MAX_CHARS and silver._COPYRIGHT.search(text, 0, 100) is not None
+        assert silver.says_copyright(text) == expected

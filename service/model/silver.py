@@ -210,6 +210,22 @@ _COMMENT_COUNT = re.compile(
     re.IGNORECASE)
 COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
 COPYRIGHT_WITHIN = 100
+# what each of _COPYRIGHT's alternatives that an ASCII line can match holds, in lower case (case
+# is all that IGNORECASE changes on ASCII): an ASCII line holding none of them near its start
+# cannot match, and is not searched (most lines; tests/test_model_silver.py holds the two alike)
+_COPYRIGHT_ASCII = ("(c)", "copyright", "all rights reserved", "alle rechte vorbehalten", "derechos reservados",
+                    "diritti riservati", "direitos reservados", "rechten voorbehouden")
+
+
+def says_copyright(line: str) -> bool:
+    """A copyright notice: a short line that says so near its start."""
+    if len(line) > COPYRIGHT_MAX_CHARS:
+        return False
+    if line.isascii():
+        head = line[:COPYRIGHT_WITHIN].lower()
+        if not any(key in head for key in _COPYRIGHT_ASCII):
+            return False
+    return _COPYRIGHT.search(line, 0, COPYRIGHT_WITHIN) is not None
 LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
 CHROME_MAX_CHARS = 40  # "Create an account (0)": the control's name and a count, no more
 
@@ -409,7 +425,7 @@ class Labeller:
                 return "image", "syntax:markdown-image"
             if not _LETTER_OR_DIGIT.search(_without(bare, markdown_links, None)):
                 return "markup", "syntax:empty-link"
-        if len(line) <= COPYRIGHT_MAX_CHARS and _COPYRIGHT.search(line, 0, COPYRIGHT_WITHIN):
+        if says_copyright(line):
             return "copyright", "text:copyright"
         if _COMMENT_COUNT.match(line):
             return "comments", "text:comment-count"
