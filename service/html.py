@@ -262,9 +262,9 @@ def line_evidence(page: Page) -> list[tuple[str, str] | None]:
 def readability_pick(page: Page, html: str, deadline: Deadline | None) -> list[bool]:
     """Which lines readability-lxml's pick holds (matched by their text, in order of appearance).
 
-    Runs on ``page.root``, the tree of ``html`` (readability changes the tree: call it last). A page readability cannot
-    read, or with more than ``_READABILITY_MAX_TAGS`` tags or ``_READABILITY_MAX_CHARS`` characters of
-    text, has no pick."""
+    Runs on ``page.root``, the tree of ``html`` (readability changes the tree: call it last). A
+    page readability cannot read, or with more than ``_READABILITY_MAX_TAGS`` tags or
+    ``_READABILITY_MAX_CHARS`` characters of text, has no pick."""
     picked = [False] * len(page.starts)
     if page.root is None or html.count("<") > _READABILITY_MAX_TAGS or page.chars > _READABILITY_MAX_CHARS:
         return picked

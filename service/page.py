@@ -16,8 +16,8 @@ The page is parsed once, by lxml (not interruptible: ``WINNOW_MAX_BODY_BYTES`` b
 with a 422, as libxml2 would drop what lies deeper). Its nodes are counted in C right after; a page
 of more than ``max_nodes`` is refused (422) before the walk, which costs Python work per node. The
 walk follows lxml's ``iterwalk`` events (lxml steps through the tree in C; deep pages do not
-recurse in Python); every few thousand nodes it checks the
-request's deadline and refuses (422) a page already past ``max_lines`` lines, rather than at the end.
+recurse in Python); every few thousand events it checks the request's deadline and refuses (422)
+a page already past ``max_lines`` lines, rather than at the end.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ DROPPED = frozenset("script style link meta object embed applet param iframe fra
 _SPACES = re.compile(r"\s+")
 _NO_SPACE_BEFORE = frozenset(',:;.!?")')  # where two elements' texts meet, no space before these
 _NO_SPACE_AFTER = frozenset("(")  # nor after this
-_CHECK_EVERY = 4096  # walk items between deadline checks
+_CHECK_EVERY = 4096  # walk events between deadline checks
 # libxml2 keeps elements nested up to 2,048 deep with huge_tree (256 without) and drops what lies
 # deeper; no real page nests so deep, so such a page is refused (422) rather than cut short
 MAX_DEPTH = 2048

@@ -210,6 +210,9 @@ _COMMENT_COUNT = re.compile(
     re.IGNORECASE)
 COPYRIGHT_MAX_CHARS = 300  # a copyright line is short, and says so near its start
 COPYRIGHT_WITHIN = 100
+LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
+CHROME_MAX_CHARS = 40  # "Create an account (0)": the control's name and a count, no more
+
 # what each of _COPYRIGHT's alternatives that an ASCII line can match holds, in lower case (case
 # is all that IGNORECASE changes on ASCII): an ASCII line holding none of them near its start
 # cannot match, and is not searched (most lines; tests/test_model_silver.py holds the two alike)
@@ -226,8 +229,6 @@ def says_copyright(line: str) -> bool:
         if not any(key in head for key in _COPYRIGHT_ASCII):
             return False
     return _COPYRIGHT.search(line, 0, COPYRIGHT_WITHIN) is not None
-LEGAL_MAX_TOKENS = 6  # a legal link is short: "Privacy policy", "Terms of use"
-CHROME_MAX_CHARS = 40  # "Create an account (0)": the control's name and a count, no more
 
 
 def _without(line: str, matches, replacement: str | None) -> str:
