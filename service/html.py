@@ -24,7 +24,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 
 import readability.readability as _readability_module
 from lxml import etree
@@ -122,14 +124,13 @@ _NEGATIVE = _READABILITY_PATTERNS["negativeRe"]
 for _pattern in (_UNLIKELY, _POSITIVE, _NEGATIVE):
     assert _pattern.flags & re.IGNORECASE and _pattern.pattern.islower(), _pattern
 _UNLIKELY_LOWER, _POSITIVE_LOWER, _NEGATIVE_LOWER = (re.compile(p.pattern) for p in (_UNLIKELY, _POSITIVE, _NEGATIVE))
-_BLOCK_TAG = _READABILITY_PATTERNS["divToPElementsRe"]
 _DISPLAY_NONE = _READABILITY_PATTERNS["displayNoneRe"]
 _HIDDEN_OR_STYLED = etree.XPath("//*[@hidden or @style]")
 # the elements unlikelyCandidatesRe may match: those with a class or an id ("{class} {id}" is " "
 # for the others, which readability skips)
 _CLASS_OR_ID = etree.XPath(".//*[@class or @id]")
-_IN_CODE = etree.XPath("boolean(ancestor-or-self::pre | ancestor-or-self::code)")
-_HOLDS_MAIN = etree.XPath("boolean(descendant-or-self::main | descendant-or-self::article | descendant-or-self::math)")
+# readability spares an unlikely element inside <pre> or <code>, or holding a <main>, <article> or <math>
+_SPARING = ("pre", "code", "main", "article", "math")
 # the elements whose tag begins as one of divToPElementsRe's (libxml2's HTML parser gives lower-case names)
 _BLOCKS = etree.XPath("//*[{}]".format(" or ".join(
     f"starts-with(name(), '{p}')" for p in ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul"))))
@@ -170,15 +171,45 @@ class _Pick(ReadabilityDocument):
     # tests/test_html.py holds them to the library's own pick.
 
     def remove_unlikely_candidates(self) -> None:
-        """readability's pass, visiting only the elements with a class or an id (the others cannot
-        match), matching ASCII names in lower case, without formatting a debug message for each
-        element it drops."""
-        for elem in _CLASS_OR_ID(self.html):
-            names = f"{elem.get('class', '')} {elem.get('id', '')}"
-            if not (_UNLIKELY_LOWER.search(names.lower()) if names.isascii() else _UNLIKELY.search(names)):
-                continue
-            if (not _MAYBE.search(names) and elem.tag not in ("html", "body")
-                    and not _IN_CODE(elem) and not _HOLDS_MAIN(elem)):
+        """readability's pass, deciding the same without formatting a debug message for each element
+        it drops, and with its tests answered for the whole tree at once:
+        - the elements' names ("{class} {id}", as the library makes them) are searched together:
+          the ASCII ones joined by line breaks (no word of the pattern holds one, so no match
+          spans two names) in one search in lower case, the others each with the pattern as it is;
+        - the elements inside <pre> or <code>, and those holding a <main>, <article> or <math>,
+          are found before any is dropped.
+
+        The elements found are visited in document order, as the library visits them. Dropping
+        one changes nothing a later one's tests read: a later one lies inside the dropped subtree
+        (then what happens to it changes nothing on the page), or is neither its ancestor nor its
+        descendant."""
+        elements = _CLASS_OR_ID(self.html)
+        names = [f"{el.get('class', '')} {el.get('id', '')}" for el in elements]
+        ascii_at = [k for k, name in enumerate(names) if name.isascii()]
+        found = []  # where in ``elements`` the matches lie, in document order
+        if ascii_at:
+            joined = "\n".join(names[k] for k in ascii_at).lower()
+            starts = list(accumulate((len(names[k]) + 1 for k in ascii_at[:-1]), initial=0))
+            found += [ascii_at[bisect_right(starts, m.start()) - 1] for m in _UNLIKELY_LOWER.finditer(joined)]
+        if len(ascii_at) < len(names):
+            found += [k for k, name in enumerate(names) if not name.isascii() and _UNLIKELY.search(name)]
+            found.sort()
+        if not found:
+            return
+        in_code, holding_main = set(), set()  # inside <pre> or <code>; <main>, <article>, <math> and their ancestors
+        for el in self.html.iter(*_SPARING):  # each element once: linear
+            if el.tag in ("pre", "code"):
+                if el not in in_code:
+                    in_code.update(el.iter())
+            else:
+                for above in (el, *el.iterancestors()):
+                    if above in holding_main:
+                        break
+                    holding_main.add(above)
+        for k in dict.fromkeys(found):  # each element once, in document order
+            elem = elements[k]
+            if elem.tag not in ("html", "body") and elem not in holding_main and elem not in in_code \
+                    and not _MAYBE.search(names[k]):
                 elem.drop_tree()
 
     def class_weight(self, e) -> int:
@@ -197,9 +228,12 @@ class _Pick(ReadabilityDocument):
         return weight
 
     def transform_misused_divs_into_paragraphs(self) -> None:
-        """readability's pass. Its test of a div, its children serialised and searched for the
-        opening of a block tag (``divToPElementsRe``), is the same as asking for a descendant whose
-        tag begins so, which XPath answers without serialising anything."""
+        """readability's pass. Its test of a div, and of an inline child of a div, serialised and
+        searched for the opening of a block tag (``divToPElementsRe``), is the same as asking for a
+        descendant whose tag begins so, which XPath answers without serialising anything: the
+        cleaner has removed the comments, scripts and styles, the only text serialised unescaped.
+        The answers hold through the pass: it renames divs to p (both block tags) and puts a div's
+        inline runs into new paragraphs inside it."""
         holding = set()  # the elements that hold one of them
         for block in _BLOCKS(self.html):
             for above in block.iterancestors():
@@ -220,7 +254,7 @@ class _Pick(ReadabilityDocument):
             for child in children:
                 if child.tag == "br":
                     paragraph = None
-                elif child.tag not in _INLINE or _BLOCK_TAG.search(etree.tounicode(child, method="html")):
+                elif child.tag not in _INLINE or child in holding:
                     paragraph = None
                 else:
                     if paragraph is None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from pathlib import Path
 
 import lxml.html
@@ -88,6 +89,12 @@ _PASSES = (
     "<div><span>only inline</span> <a href='/x'>a link</a> and words, " + PROSE[::-1] + "</div>"
     "<div><em>one</em><br><br><strong>two</strong>tail<br>last</div>"
     "<div id='Pagination'><a href='/2'>2</a></div>"
+    # the opening of a block tag only as text, in an inline child's attribute and words (escaped
+    # when serialised); unlikely names nested, and on both the class and the id of one element
+    "<div><span title='<div>x'>attr</span> and <b>&lt;p words</b> and <a data-x='a<table'>link</a> " + PROSE + "</div>"
+    "<div class='sidebar'><div id='menu'><p>nested unlikely</p></div></div>"
+    "<div class='footer-x' id='header-y'><p>both unlikely</p></div>"
+    "<div class='a\nb\nc'><p>line breaks in a class</p></div><div id='shoutbox'><p>after them</p></div>"
     # names beyond ASCII, which the patterns match ignoring case their way ("ı" and "ſ" fold to i, s)
     "<div class='sıdebar'><p>dotless words in a side column, long enough to count</p></div>"
     "<div class='Inhalt ſtory'><p>" + PROSE + "</p></div><div id='KOMMENTAR-ſponsor'><p>x</p></div>"
@@ -147,12 +154,42 @@ def test_the_rewritten_passes_do_their_work() -> None:
     reader.remove_unlikely_candidates()
     classes = {el.get("class") for el in reader.html.iter()} | {el.get("id") for el in reader.html.iter()}
     assert "Sidebar" not in classes and "comment-list" not in classes and "Pagination" not in classes
+    assert "sıdebar" not in classes and "KOMMENTAR-ſponsor" not in classes  # beyond ASCII, ignoring case
+    assert "footer-x" not in classes and "menu" not in classes  # both names unlikely; nested in one
+    assert "shoutbox" not in classes and "a\nb\nc" in classes  # after a class holding line breaks
     assert "menu article" in classes and "footer" in classes and "header" in classes and "HEADER" in classes
     reader.transform_misused_divs_into_paragraphs()
     paragraphs = [el.text_content() for el in reader.html.iter("p")]
     assert any(p.startswith("bare div text bold") for p in paragraphs)  # the div's text and inline run
     assert any(p.startswith(" a picture's div") for p in paragraphs)  # a tail after a block, in a <p>
     assert "only inline a link and words" in " ".join(el.text_content() for el in reader.html.iter("p"))
+
+
+def _unlikely_pass_time(page: str) -> float:
+    """The best of three times of remove_unlikely_candidates on ``page``'s cleaned tree."""
+    best = float("inf")
+    for _ in range(3):
+        reader = html_module._Pick(parse(page), page)
+        reader.html = reader._parse(reader.input)
+        started = time.perf_counter()
+        reader.remove_unlikely_candidates()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("shape", ["nested", "flat"])
+def test_adversarial_unlikely_candidates_stay_linear(shape: str) -> None:
+    """Every element unlikely, with <code> and <article> at the bottom (each element's tests look
+    up and down the tree): four times the elements take about four times as long, not sixteen."""
+    def make(n: int) -> str:
+        if shape == "nested":  # n levels (the parser keeps 2,048)
+            return ("<html><body>" + "<div class='menu'>w " * n + "<code>x</code><article>y</article>"
+                    + "</div>" * n + "</body></html>")
+        return ("<html><body>" + "<div class='sidebar'><span id='comment'>w</span></div>" * n
+                + "<pre><b class='footer'>x</b></pre><article class='header'>y</article></body></html>")
+
+    small, large = (450, 1_800) if shape == "nested" else (2_500, 10_000)
+    assert _unlikely_pass_time(make(large)) / max(_unlikely_pass_time(make(small)), 1e-6) < 8
 
 
 # every character Python's \s matches up to U+3000, beside letters, line breaks, tabs and spaces
