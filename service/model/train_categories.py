@@ -32,8 +32,9 @@ NO_EVIDENCE = frozenset({"", "none", "unaligned"})  # silver.py's evidence when 
 # Chosen by bench/category_cv.py, 2 folds of the hand-labelled train pages. On 40 pages (3,272
 # chaff segments): weight 0 (silver only) accuracy 0.604, macro-F1 0.396; 10: 0.620, 0.433; 30:
 # 0.628, 0.423. On 76 pages (6,003 chaff segments): 10: 0.668, 0.486; 30: 0.680, 0.519; 100:
-# 0.685, 0.515 (named boilerplate 0.188, 0.192, 0.195)
-HAND_WEIGHT = 30.0
+# 0.685, 0.515 (named boilerplate 0.188, 0.192, 0.195). On 126 pages (12,035 chaff segments; balance
+# 0.5, smoothing 0.15, as below): 30: 0.725, 0.628; 100: 0.726, 0.633 (named boilerplate 0.219, 0.218)
+HAND_WEIGHT = 100.0
 # How far the classes are evened out (``fit_categories``'s balance), and how much of each
 # neighbour's class scores a segment takes in (CategoryModel.smoothing). Chosen by
 # bench/category_cv.py on the 76 pages, hand weight 30, C 1 (C 0.25 and 4 were worse), as
