@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import peer_ports, workers_of  # noqa: E402
-from bench.server import start_server, stop_server  # noqa: E402
+from bench.load import peer_ports  # noqa: E402
+from bench.server import start_server, stop_server, workers_of  # noqa: E402
 
 MB = 1 << 20
 PROBE_EVERY_S = 0.02
@@ -118,19 +118,22 @@ class Probes:
     host: str
     port: int
     master: int | None
+    expected: int = 1  # workers the master is to have: the last may be forked after /readyz answered
     conns: list[tuple[http.client.HTTPConnection, int | None]] = field(default_factory=list)
     worst: dict[int | None, float] = field(default_factory=dict)
     failures: int = 0
     rounds: int = 0  # full rounds over every connection
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def connect(self, count: int = 4, tries: int = 96) -> None:
-        """Open probe connections until every worker holds one (or ``tries`` are spent). A worker still
-        busy with the previous input (a garbage-collector pass over a big page's tree) accepts late:
-        between tries the others are given a moment, so the busy one gets its turn."""
-        workers = set(workers_of(self.master)) if self.master else set()
-        for attempt in range(tries):
-            if attempt >= count:
+    def connect(self, count: int = 4, within_s: float = 10.0) -> None:
+        """Open probe connections until every worker holds one (or ``within_s`` seconds are spent). A
+        worker still busy with the previous input (a garbage-collector pass over a big page's tree), or
+        a worker forked last on a loaded machine, accepts late: between tries the others are given a
+        moment, so the late one gets its turn."""
+        deadline = time.monotonic() + within_s
+        while True:
+            workers = set(workers_of(self.master)) if self.master else set()
+            if len(self.conns) >= count:
                 time.sleep(0.02)
             conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
             conn.request("GET", "/healthz")  # answered: the worker has accepted the connection
@@ -138,7 +141,10 @@ class Probes:
             owner = self._owner(conn)
             self.conns.append((conn, owner))
             held = {o for _, o in self.conns}
-            if len(self.conns) >= count and (not workers or workers <= held):
+            if len(self.conns) >= count and (not self.master or (len(workers) >= self.expected
+                                                                 and workers <= held)):
+                return
+            if time.monotonic() > deadline:
                 return
 
     def _owner(self, conn: http.client.HTTPConnection) -> int | None:
@@ -202,8 +208,8 @@ def post(host: str, port: int, kind: str, document: str, timeout: float,
 
 
 def run_one(host: str, port: int, master: int | None, name: str, kind: str, document: str,
-            timeout: float) -> dict:
-    probes = Probes(host, port, master)
+            timeout: float, workers: int = 1) -> dict:
+    probes = Probes(host, port, master, expected=workers)
     probes.connect()
     owner: list[int | None] = [None]
 
@@ -227,6 +233,7 @@ def run_one(host: str, port: int, master: int | None, name: str, kind: str, docu
     others = [w for pid, w in probes.worst.items() if pid != owner[0]] if master and owner[0] is not None else []
     return {"input": name, "kind": kind, "chars": len(document), "status": status, "problem": problem,
             "seconds": round(seconds, 3), "worker": owner[0],
+            "probe_workers": sorted({o for _, o in probes.conns if o is not None}),
             "healthz_worst_same_worker_s": None if same is None else round(same, 3),
             "healthz_worst_other_workers_s": round(max(others), 3) if others else None,
             "healthz_worst_s": round(max(probes.worst.values(), default=0.0), 3),
@@ -267,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         url = urllib.parse.urlsplit(base)
         try:
             for name, kind, document in inputs:
-                result = run_one(url.hostname, url.port, proc.pid if proc else None, name, kind, document, timeout)
+                result = run_one(url.hostname, url.port, proc.pid if proc else None, name, kind, document, timeout,
+                                 workers=args.workers if proc else 1)
                 results.append(result)
                 if not args.json:
                     _print_row(result)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.server import start_server, stop_server  # noqa: E402
+from bench.server import start_server, stop_server, workers_of  # noqa: E402
 
 VIEWS = ("text", "markdown", "wet", "html")
 KILL_GRACE_S = 0.2  # a request sent this soon after os.kill may still reach the worker being torn down
@@ -138,13 +138,6 @@ def client(run: Run, host: str, server_port: int, bodies: list[bytes], first: in
         run.add(Outcome(started, time.monotonic(), status, error, port))
     if conn is not None:
         conn.close()
-
-
-def workers_of(master: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

@@ -20,6 +20,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def workers_of(master: int) -> list[int]:
+    """The pids of ``master``'s children (gunicorn's workers), from /proc; none when it is gone."""
+    try:
+        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
     """Start `winnow serve` on a free loopback port; return (process, base URL) once ready."""
     port = free_port()
@@ -38,7 +46,9 @@ def start_server(metrics_dir: Path, workers: int = 2, **env_overrides: str):
     while True:
         try:
             with urllib.request.urlopen(base + "/readyz", timeout=2) as resp:
-                if resp.status == 200:
+                # gunicorn forks its workers a moment apart: the first may answer before the last
+                # exists, and a bench that counts on every worker (probes per worker) must wait for it
+                if resp.status == 200 and len(workers_of(proc.pid)) >= workers:
                     return proc, base
         except OSError:
             pass
