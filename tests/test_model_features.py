@@ -129,6 +129,27 @@ def test_dom_features_name_chaff_by_the_markup_not_by_link_share_alone():
     assert column(feats, "dom_reviews").tolist() == [0, 0, 0, 0.25, 0]
 
 
+def test_dom_features_place_each_line_against_the_pick_and_weigh_the_pages_comments():
+    text = "\n".join(["Home", "Prose here.", "More prose.", "Nice post!", "Me too"])
+    feats = _features(text)
+    starts, ends = [0, 5, 17, 29, 40], [4, 16, 28, 39, 46]
+    comments = (None, None, None, ("comments", "class:comment"), ("comments", "class:comment"))
+    page = PageHints(tuple(starts), tuple(ends), picked=(False, True, True, False, False), evidence=comments,
+                     link_share=(1.0, 0.0, 0.0, 0.0, 0.0))
+    dom_features(feats.dense, np.array(starts), page)
+    # an article's thread follows its pick; the menu comes before it
+    assert column(feats, "dom_before_pick").tolist() == [1, 0, 0, 0, 0]
+    assert column(feats, "dom_after_pick").tolist() == [0, 0, 0, 1, 1]
+    # the page's characters the markup names comments, the same on every line (a forum: most of it)
+    assert column(feats, "dom_comments_share").tolist() == pytest.approx([16 / 42] * 5)
+    # no pick: no line is placed against it
+    unpicked = PageHints(tuple(starts), tuple(ends), picked=(False,) * 5, evidence=comments,
+                         link_share=(0.0,) * 5)
+    feats = _features(text)
+    dom_features(feats.dense, np.array(starts), unpicked)
+    assert column(feats, "dom_before_pick").tolist() == column(feats, "dom_after_pick").tolist() == [0] * 5
+
+
 def test_rule_matrix_takes_whole_segment_spans_only():
     starts, ends = np.array([0, 10, 20]), np.array([8, 18, 28])
     spans = [Span(10, 18, "social", 0.9, "phrases_v1", "social.x"), Span(20, 24, "ad", 0.8, "phrases_v1", "ad.x")]
