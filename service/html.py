@@ -34,7 +34,7 @@ from lxml_html_clean import Cleaner
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES as _READABILITY_PATTERNS
 
-from .budget import BudgetExceeded, Deadline, check
+from .budget import BudgetExceeded, Deadline, check, checked
 from .document import PageHints
 from .model.dom_align import LineMatch
 from .model.silver import Labeller
@@ -286,7 +286,8 @@ def line_evidence(page: Page) -> list[tuple[str, str] | None]:
     labeller = Labeller(page)  # type: ignore[arg-type]  (Page has what it reads: chars, text_size)
     out: list[tuple[str, str] | None] = []
     text = page.text
-    for s, e, el, share in zip(page.starts, page.ends, page.elements, page.link_share, strict=True):
+    lines = zip(page.starts, page.ends, page.elements, page.link_share, strict=True)
+    for s, e, el, share in checked(lines, "html rendering"):  # 7 us a line: 0.7 s for 100,000
         line = text[s:e]
         label, evidence = labeller.decide(LineMatch(el, 1.0, share, len(line.split())), line)
         out.append((label, evidence) if label in _NAMING else None)

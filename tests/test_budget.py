@@ -361,3 +361,33 @@ def test_budget_gives_up_before_the_stages_that_cannot_be_interrupted(client, wi
     assert "during tagging" in body["detail"]
     with_budget(0)  # no budget, nothing to reserve
     assert client.post("/v1/clean", json={"text": TEXT}).status_code == 200
+
+
+def test_budget_gives_up_before_the_model_reads_a_page_it_cannot_read_in_time(client, with_budget,
+                                                                              monkeypatch) -> None:
+    """The model's reading runs in whole-array steps (0.7-2 s for 100,000 lines): a page whose
+    reading would outrun what is left of the budget gives up before it starts, the model unread."""
+    from winnow.taggers.segment_model import ModelTagger
+
+    reads = []
+    read = ModelTagger.read
+    monkeypatch.setattr(ModelTagger, "read", lambda self, doc: reads.append(len(doc.segments)) or read(self, doc))
+    monkeypatch.setattr(content_module, "MODEL_S_PER_SEGMENT", 100.0)  # as if each segment took 100 s to read
+    text = "\n".join(["Advertisement", PROSE] * 10)  # long enough for the model to judge (16 segments)
+    with_budget(30)
+    body = _assert_budget_problem(client.post("/v1/clean", json={"text": text}))
+    assert "during tagging" in body["detail"] and reads == []
+    with_budget(0)  # no budget, nothing to reserve: the model reads the page
+    assert client.post("/v1/clean", json={"text": text}).status_code == 200 and reads == [20]
+
+
+def test_budget_line_evidence_checks_the_deadline_while_it_walks_the_lines() -> None:
+    """Reading what the markup says of each line takes about 7 us a line, unchecked before: a page of
+    100,000 lines held its worker 0.7 s past a spent budget."""
+    page = render_page("<p>a</p>" * 10_000)
+    deadline = CountingDeadline()
+    with active(deadline):
+        html_module.line_evidence(page)
+    assert deadline.stages == ["html rendering"] * (10_000 // 4096)
+    with active(CountingDeadline(fail_after=1)), pytest.raises(BudgetExceeded):
+        html_module.line_evidence(page)

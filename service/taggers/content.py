@@ -28,6 +28,11 @@ from .unjudged import UnjudgedTagger
 # a request with less of its budget left than they need gives up here, not after them.
 TAIL_S_PER_SEGMENT = 16e-6
 TAIL_S_PER_RESIDUE = 1e-6
+# What the segment model's reading takes (features, both stages' trees, in whole-array steps that
+# check no deadline), per segment, with half again to spare: 10 us a segment warm and 22 us on a
+# worker's first such page (100,000 one-letter lines of HTML, 2-core machine). A page it cannot read
+# within what is left of its budget gives up before it starts, not a second or two past the budget.
+MODEL_S_PER_SEGMENT = 33e-6
 
 
 class ContentTagger:
@@ -56,6 +61,8 @@ class ContentTagger:
             return self.unjudged.tag(doc, short=True)
         if self.model is None:
             return self.heuristic.tag(doc)
+        checkpoint("tagging", reserve_s=len(doc.segments) * (MODEL_S_PER_SEGMENT + TAIL_S_PER_SEGMENT)
+                   + len(doc.proposals.get("residue", ())) * TAIL_S_PER_RESIDUE)
         reading = self.model.read(doc)
         probability = 1.0 / (1.0 + np.exp(-reading.logit))
         if not np.any(probability < self.sure_chaff):
