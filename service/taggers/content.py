@@ -28,10 +28,11 @@ from .unjudged import UnjudgedTagger
 # a request with less of its budget left than they need gives up here, not after them.
 TAIL_S_PER_SEGMENT = 16e-6
 TAIL_S_PER_RESIDUE = 1e-6
-# What the segment model's reading takes (features, both stages' trees, in whole-array steps that
-# check no deadline), per segment, with half again to spare: 10 us a segment warm and 22 us on a
-# worker's first such page (100,000 one-letter lines of HTML, 2-core machine). A page it cannot read
-# within what is left of its budget gives up before it starts, not a second or two past the budget.
+# What the segment model's reading takes per segment, with half again to spare: 10 us a segment warm
+# and 22 us on a worker's first such page (100,000 one-letter lines of HTML, 2-core machine). Its
+# features and context columns are whole-array steps that check no deadline (only the trees check,
+# between chunks of rows), so a page it cannot read within what is left of its budget gives up
+# before it starts, not a second or two past the budget.
 MODEL_S_PER_SEGMENT = 33e-6
 
 
