@@ -36,6 +36,11 @@ TAIL_S_PER_RESIDUE = 1e-6
 MODEL_S_PER_SEGMENT = 33e-6
 
 
+def _tail_s(doc: Document) -> float:
+    """What the stages after this one need of the budget for ``doc`` (they check no deadline)."""
+    return len(doc.segments) * TAIL_S_PER_SEGMENT + len(doc.proposals.get("residue", ())) * TAIL_S_PER_RESIDUE
+
+
 class ContentTagger:
     role = "content"
 
@@ -51,8 +56,7 @@ class ContentTagger:
 
     def tag(self, doc: Document) -> Verdicts:
         verdicts = self._judge(doc)
-        checkpoint("tagging", reserve_s=len(doc.segments) * TAIL_S_PER_SEGMENT
-                   + len(doc.proposals.get("residue", ())) * TAIL_S_PER_RESIDUE)
+        checkpoint("tagging", reserve_s=_tail_s(doc))
         return verdicts
 
     def _judge(self, doc: Document) -> Verdicts:
@@ -62,8 +66,7 @@ class ContentTagger:
             return self.unjudged.tag(doc, short=True)
         if self.model is None:
             return self.heuristic.tag(doc)
-        checkpoint("tagging", reserve_s=len(doc.segments) * (MODEL_S_PER_SEGMENT + TAIL_S_PER_SEGMENT)
-                   + len(doc.proposals.get("residue", ())) * TAIL_S_PER_RESIDUE)
+        checkpoint("tagging", reserve_s=len(doc.segments) * MODEL_S_PER_SEGMENT + _tail_s(doc))
         reading = self.model.read(doc)
         probability = 1.0 / (1.0 + np.exp(-reading.logit))
         if not np.any(probability < self.sure_chaff):
