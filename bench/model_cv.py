@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--depth", type=int, default=TreeParams.depth)
     ap.add_argument("--learning-rate", type=float, default=TreeParams.learning_rate)
     ap.add_argument("--min-leaf", type=int, default=TreeParams.min_leaf)
+    ap.add_argument("--max-features", type=float, default=TreeParams.max_features,
+                    help="stage two: the share of the features each split chooses from")
+    ap.add_argument("--l2", type=float, default=TreeParams.l2, help="stage two: L2 regularisation of the leaves")
     ap.add_argument("--limit", type=int, help="only the first N train pages of each corpus")
     ap.add_argument("--worst", type=int, default=0, help="print the N worst pages per corpus and view")
     ap.add_argument("--policy", nargs="*", default=[], help="resolver Policy overrides, key=value")
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, pairs = spec.partition(":")
         variants.append((f"{name}: ", dataclasses.replace(
             thresholds, resolve=overridden(thresholds.resolve, [kv for kv in pairs.split(",") if kv]))))
-    params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf)
+    params = TreeParams(args.trees, args.depth, args.learning_rate, args.min_leaf, args.max_features, args.l2)
     stop = StopWordHashes(load_word_lists(Path(settings.rules_dir) / "stopwords"))
 
     records, examples, corpus_of = [], [], []

@@ -206,3 +206,23 @@ def test_cli_train_passes_the_hand_weight_to_the_fit(corpus, tmp_path, monkeypat
     with pytest.raises(Stop):
         main(["train", str(corpus), "--out", str(tmp_path / "m.npz"), "--limit", "2", *argv])
     assert seen == [weight]
+
+
+def test_stage_two_regularisation_defaults_are_sklearns_and_take_effect() -> None:
+    """`--max-features` and `--l2` (bench/model_cv.py) reach the trees; their defaults are sklearn's,
+    so `winnow train` fits the trees it fitted before they existed."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from winnow.model.train import TreeParams, _fit_trees
+
+    defaults = HistGradientBoostingClassifier()
+    assert (TreeParams().max_features, TreeParams().l2) == (defaults.max_features, defaults.l2_regularization)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 6))
+    y = (x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.5, size=400) > 0).astype(np.int64)
+    weight = np.ones(400)
+    small = TreeParams(trees=5, depth=3, min_leaf=10)
+    base = _fit_trees(x, y, weight, small, seed=0).decision(x)
+    np.testing.assert_array_equal(base, _fit_trees(x, y, weight, small, seed=0).decision(x))
+    for changed in (replace(small, max_features=0.5), replace(small, l2=10.0)):
+        assert not np.array_equal(base, _fit_trees(x, y, weight, changed, seed=0).decision(x))

@@ -241,6 +241,8 @@ class TreeParams:
     depth: int = 6
     learning_rate: float = 0.1
     min_leaf: int = 40
+    max_features: float = 1.0  # the share of the features each split may choose from
+    l2: float = 0.0  # L2 regularisation of the leaves' values
 
 
 def _fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray, params: TreeParams, seed: int) -> TreeEnsemble:
@@ -255,7 +257,8 @@ def _fit_trees(x: np.ndarray, y: np.ndarray, weight: np.ndarray, params: TreePar
         raise ValueError("context features must be finite (the trees send a missing value left, sklearn may not)")
     model = HistGradientBoostingClassifier(max_iter=params.trees, max_depth=params.depth,
                                            max_leaf_nodes=2 ** params.depth, learning_rate=params.learning_rate,
-                                           min_samples_leaf=params.min_leaf, early_stopping=False, random_state=seed)
+                                           min_samples_leaf=params.min_leaf, max_features=params.max_features,
+                                           l2_regularization=params.l2, early_stopping=False, random_state=seed)
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(x, y, sample_weight=weight)
     return trees_from_sklearn(model)
