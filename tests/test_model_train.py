@@ -69,7 +69,8 @@ def test_train_is_deterministic(corpus, rules_engine, stop_hashes, tmp_path):
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()  # byte for byte
     assert np.array_equal(loaded.context.leaves, a.context.leaves)
     assert np.array_equal(loaded.context.thresholds, a.context.thresholds)
-    assert a.card["context_trees"] == {"trees": 100, "depth": 6, "learning_rate": 0.1, "min_leaf": 40}
+    assert a.card["context_trees"] == {"trees": 100, "depth": 6, "learning_rate": 0.1, "min_leaf": 40,
+                                      "max_features": 1.0, "l2": 0.0}
     assert np.allclose(loaded.hash_coef, a.hash_coef)
 
 
