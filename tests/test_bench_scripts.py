@@ -162,3 +162,28 @@ def test_html_speed_times_a_baseline_checkout_in_the_same_run(tmp_path):
     same = [json.loads(line)["text"] for line in (tmp_path / "answers" / "winnow.jsonl").open()]
     assert same == [json.loads(line)["text"] for line in (tmp_path / "answers" / "winnow-baseline.jsonl").open()]
     assert all(PROSE in text and "Home" not in text for text in same)
+
+
+def test_html_speed_warms_up_on_other_splits_and_reports_the_first_round(tmp_path):
+    """The warm-up pages come from the other splits and are not timed; the first round (pages not yet
+    seen) is reported beside the median of the rounds."""
+    pytest.importorskip("trafilatura", reason="benchmark-only dependency: pip install trafilatura==2.3.1")
+    corpus = tmp_path / "tiny.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for n, split in enumerate(("train", "train", "dev")):
+            html = f"<html><body><article><p>{PROSE}</p></article><p>Page {n}</p></body></html>"
+            f.write(json.dumps({"id": f"p{n}", "split": split, "gold": PROSE, "html": html}) + "\n")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "html_speed.py"), "--corpus", str(corpus), "--rounds", "2",
+         "--warmup", "1", "--save", str(tmp_path / "answers")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "1 pages, median of 2 rounds, and the first round alone (after 1 pages of warm-up)" in run.stdout
+    assert "warm-up: 1/1 pages of other splits" in run.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()[2:]}
+    assert set(rows) == {"winnow", "trafilatura", "readability-lxml"}
+    assert all(len(values) == 4 and float(values[2]) > 0 for values in rows.values())
+    assert rows["trafilatura"][1] == rows["trafilatura"][3] == "1.00"
+    answered = [json.loads(line)["id"] for line in (tmp_path / "answers" / "winnow.jsonl").open()]
+    assert answered == ["p2"]  # the warm-up pages are not among the answers
