@@ -183,14 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     extractors["readability-lxml"] = workers[0]
     totals: dict[str, list[float]] = {name: [] for name in extractors}
     answers: dict[str, dict[str, str]] = {name: {} for name in extractors}
+
+    def progress(k: int, total: int, message: str) -> None:
+        if sys.stderr.isatty() or k % 50 == 0 or k == total:
+            print(f"\r  {message}", end="\n" if k == total else "", file=sys.stderr, flush=True)
+
     try:
-        for k, page in enumerate(warmup, 1):  # untimed: one-time costs are not a page's
+        for k, page in enumerate(warmup, 1):  # untimed: the worker has cleaned pages before, as in service
             for extract in extractors.values():
                 extract(page["html"])
-            if sys.stderr.isatty() or k % 50 == 0 or k == len(warmup):
-                print(f"\r  warm-up: {k}/{len(warmup)} pages of other splits", end="", file=sys.stderr, flush=True)
-        if warmup:
-            print(file=sys.stderr)
+            progress(k, len(warmup), f"warm-up: {k}/{len(warmup)} pages of other splits")
         for r in range(args.rounds):
             spent = dict.fromkeys(extractors, 0.0)
             for k, page in enumerate(pages, 1):
@@ -198,10 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                     text, seconds = extract(page["html"])
                     spent[name] += seconds
                     answers[name][page["id"]] = text
-                if sys.stderr.isatty() or k % 50 == 0 or k == len(pages):
-                    print(f"\r  round {r + 1}/{args.rounds}: {k}/{len(pages)} pages", end="", file=sys.stderr,
-                          flush=True)
-            print(file=sys.stderr)
+                progress(k, len(pages), f"round {r + 1}/{args.rounds}: {k}/{len(pages)} pages")
             for name in extractors:
                 totals[name].append(spent[name])
     finally:
