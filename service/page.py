@@ -35,6 +35,7 @@ NEWLINE = frozenset(
     "article aside br dd details div dt fieldset figcaption footer form header hr legend li main nav "
     "table tr section summary address dialog tbody thead tfoot".split())
 DOUBLE_NEWLINE = frozenset("blockquote dl figure h1 h2 h3 h4 h5 h6 ol p pre title ul".split())
+_BREAKS = {**dict.fromkeys(NEWLINE, 1), **dict.fromkeys(DOUBLE_NEWLINE, 2)}  # line breaks around each
 # elements whose contents no reader sees (html-text's cleaner removes them; their tails stay)
 DROPPED = frozenset("script style link meta object embed applet param iframe frame frameset".split())
 _SPACES = re.compile(r"\s+")
@@ -192,14 +193,17 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
 
     def brk(n: int) -> None:
         nonlocal pending
-        close_line()
-        if out:
-            pending = max(pending, n)
+        if line_open:
+            close_line()
+        if out and n > pending:
+            pending = n
 
     title_from = -1  # lines before the <title> opened
     countdown = _CHECK_EVERY
     # the tree's events in document order, walked by lxml in C (a dropped element's subtree is
-    # skipped: its start and end alone come, and its tail shows)
+    # skipped: its start and end alone come, and its tail shows). Blank text while no line is open
+    # is not emitted: it would start no line, and emit would drop it (most of a page's text nodes
+    # are the blanks between tags: a quarter of the walk's time)
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walk:
         countdown -= 1
@@ -211,8 +215,8 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
         if event == "end":
             tag = el.tag
             if tag in DROPPED:
-                if el.tail:
-                    emit(el.tail)
+                if (text := el.tail) and (line_open or not text.isspace()):
+                    emit(text)
                 continue
             if tag == "a":
                 links -= 1
@@ -221,30 +225,32 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
                 if len(starts) > title_from:
                     page.title_line = title_from
                     page.title = "".join(out)[starts[title_from]:ends[title_from]]
-            if tag in NEWLINE:
-                brk(1)
-            elif tag in DOUBLE_NEWLINE:
-                brk(2)
+            if n := _BREAKS.get(tag):  # brk(n), inline: the walk's most frequent call
+                if line_open:
+                    close_line()
+                if out and n > pending:
+                    pending = n
             sizes[el] = chars - opened.pop(el)
             stack.pop()
             if line_open and len(stack) < line_depth:
                 line_depth = len(stack)
                 line_el = stack[-1] if stack else None
-            if el.tail:
-                emit(el.tail)
+            if (text := el.tail) and (line_open or not text.isspace()):
+                emit(text)
             continue
         if event != "start":  # a comment or processing instruction: only its tail shows
-            if el.tail:
-                emit(el.tail)
+            if (text := el.tail) and (line_open or not text.isspace()):
+                emit(text)
             continue
         tag = el.tag
         if tag in DROPPED:
             walk.skip_subtree()
             continue
-        if tag in NEWLINE:
-            brk(1)
-        elif tag in DOUBLE_NEWLINE:
-            brk(2)
+        if n := _BREAKS.get(tag):  # brk(n)
+            if line_open:
+                close_line()
+            if out and n > pending:
+                pending = n
         if tag == "a":
             links += 1
         elif tag == "title" and page.title_line < 0 and title_from < 0:
@@ -252,8 +258,8 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
             title_from = len(starts)
         stack.append(el)
         opened[el] = chars
-        if el.text:
-            emit(el.text)
+        if (text := el.text) and (line_open or not text.isspace()):
+            emit(text)
     close_line()
     if max_lines is not None and len(starts) > max_lines:
         raise TooManySegments(max_lines)

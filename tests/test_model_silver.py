@@ -170,6 +170,10 @@ def test_class_words_split_on_separators_and_camel_case_only() -> None:
     assert list(words_of("menu-1-4a099d0 js_ad300-companion")) == ["menu", "js", "companion"]  # hashes name nothing
     assert list(words_of("has-comments no-sidebar show-share")) == []  # states, not kinds
     assert list(words_of("category-news tag-budget tag-cloud")) == ["tag", "cloud"]  # WordPress's topics of a post
+    assert list(words_of("entry-content post__title x Menu-item")) == [
+        "entry", "content", "post", "title", "menu", "item"]
+    # camelCase splits at an ASCII capital only; a part holding a digit names nothing
+    assert list(words_of("navÜbersicht sidebar2 über_uns")) == ["navübersicht", "über", "uns"]
 
 
 def test_element_evidence_from_tags_roles_itemprops_and_words() -> None:
@@ -188,6 +192,22 @@ def test_element_evidence_from_tags_roles_itemprops_and_words() -> None:
     assert ev('<ul class="sharebuttons">x</ul>')[1] == "social"  # a word that begins with one
     assert ev('<nav class="share-tools">x</nav>')[1] == "social"  # the specific label beats the element's
     assert ev('<div class="content">x</div>') is None
+
+
+def test_element_evidence_of_equal_ranks_goes_to_the_first_source() -> None:
+    """The tag before the role, the role before itemprop and itemtype, those before the words of
+    class, id, aria-label, data-component and data-module; of the words, the first."""
+    def ev(snippet: str):
+        return element_evidence(lxml.html.fragment_fromstring(snippet))
+
+    assert ev('<figure class="gallery">x</figure>') == (2, "image", "tag:figure")
+    assert ev('<div role="navigation" class="breadcrumb">x</div>') == (2, "navigation", "role:navigation")
+    assert ev('<div itemprop="author" class="byline">x</div>') == (1, "boilerplate", "itemprop:author")
+    assert ev('<div class="share comments">x</div>') == (3, "social", "class:share")
+    assert ev('<div class="comments" id="share">x</div>') == (3, "comments", "class:comments")
+    assert ev('<div class="byline" id="share">x</div>') == (3, "social", "id:share")  # a higher rank wins
+    assert ev('<div class="widget" aria-label="Menu">x</div>') == (2, "navigation", "aria-label:menu")
+    assert ev('<header data-module="ad-slot">x</header>') == (3, "ad", "data-module:ad")
 
 
 def test_closest_evidence_wins_among_equal_ranks_and_specific_beats_generic() -> None:

@@ -279,6 +279,10 @@ def words_of(value: str) -> tuple[str, ...]:
         if len(parts) > 1 and parts[0].lower() in _TAXONOMY and parts[-1].lower() not in _STRUCTURE:
             continue  # WordPress's "category-news", "tag-trump" on an article: its topics, not a tag list
         for part in parts:
+            if part.isascii() and part.isalpha() and part.islower():  # most parts: one word, as it stands
+                if len(part) > 1:
+                    out.append(part)
+                continue
             if not part or _DIGIT.search(part):
                 continue
             for piece in _SPLIT.split(_CAMEL.sub(" ", part)):
@@ -303,6 +307,8 @@ def _rank(label: str) -> int:
 
 # what element_evidence reads of an element, beside its tag (and, for a <title>, whether it is an SVG's)
 _READ = ("role", "itemprop", "itemtype", "class", "id", "aria-label", "data-component", "data-module")
+_NAMED = ("class", "id", "aria-label", "data-component", "data-module")  # the evidence's names of the last five
+_RANK_OF = {label: _rank(label) for label in {*TAGS.values(), *ROLES.values(), *ITEMPROPS.values(), *WORDS}}
 
 
 def element_evidence(el, _known: dict | None = None) -> tuple[int, str, str] | None:
@@ -312,53 +318,65 @@ def element_evidence(el, _known: dict | None = None) -> tuple[int, str, str] | N
     many elements of a page share (a menu's items, a grid's cells)."""
     tag = el.tag if isinstance(el.tag, str) else ""
     tag = tag.lower()
+    values = tuple(map(el.get, _READ))
     if _known is None or tag == "title":
-        return _evidence(el, tag)
-    key = (tag, *map(el.get, _READ))
-    if key not in _known:
-        _known[key] = _evidence(el, tag)
-    return _known[key]
+        return _evidence(tag, values, el)
+    key = (tag, *values)
+    found = _known.get(key, False)
+    if found is False:
+        found = _known[key] = _evidence(tag, values, el)
+    return found
 
 
-def _evidence(el, tag: str) -> tuple[int, str, str] | None:
-    found: list[tuple[int, int, str, str]] = []  # (rank, source order, label, evidence)
+@lru_cache(maxsize=16384)  # a class value's words are looked up once (values are at most 400 chars)
+def _value_evidence(value: str) -> tuple[int, str, str] | None:
+    """The strongest word of a class, id or aria-label value: (rank, label, word), or None; of equal
+    ranks the first, the words in order and after each word the two or three words from it joined
+    ("more-stories", "you-may-like")."""
+    words = words_of(value)
+    best = None
+    for k, w in enumerate(words):
+        label = _word_label(w)
+        if label and (best is None or _RANK_OF[label] > best[0]):
+            best = (_RANK_OF[label], label, w)
+        for j in (k + 2, k + 3):
+            if j <= len(words):
+                joined = "".join(words[k:j])
+                label = _WORD_LABEL.get(joined)
+                if label and (best is None or _RANK_OF[label] > best[0]):
+                    best = (_RANK_OF[label], label, joined)
+    return best
 
-    def note(label: str, evidence: str, order: int) -> None:
-        found.append((_rank(label), order, label, evidence))
 
+def _evidence(tag: str, values: tuple, el) -> tuple[int, str, str] | None:
+    """The evidence of the highest rank among the element's (``values``: its attributes ``_READ``);
+    of equal ranks, the first of: the tag, the role, itemprop and itemtype, the words of class, id,
+    aria-label, data-component and data-module (in that order)."""
+    best = None  # (rank, label, evidence)
     label = TAGS.get(tag)
     if label and not (tag == "title" and _inside(el, "svg")):
-        note(label, f"tag:{tag}", 4)
-    role = el.get("role")
+        best = (_RANK_OF[label], label, f"tag:{tag}")
+    role, itemprop, itemtype, *named = values
     if role:
         for r in role.lower().split():
-            if r in ROLES:
-                note(ROLES[r], f"role:{r}", 3)
-    for attr in ("itemprop", "itemtype"):
-        value = el.get(attr)
+            label = ROLES.get(r)
+            if label and (best is None or _RANK_OF[label] > best[0]):
+                best = (_RANK_OF[label], label, f"role:{r}")
+    for attr, value in (("itemprop", itemprop), ("itemtype", itemtype)):
         if value:
             for v in value.split():
                 key = v.rstrip("/").rsplit("/", 1)[-1].lower()
-                if key in ITEMPROPS:
-                    note(ITEMPROPS[key], f"{attr}:{key}", 2)
-    for attr in ("class", "id", "aria-label", "data-component", "data-module"):
-        value = el.get(attr)
-        if not value or len(value) > 400:
-            continue
-        words = words_of(value)
-        for k, w in enumerate(words):
-            label = _word_label(w)
-            if label:
-                note(label, f"{'class' if attr == 'class' else attr}:{w}", 1)
-            for j in (k + 2, k + 3):  # "more-stories", "you-may-like": the words joined
-                if j <= len(words):
-                    joined = "".join(words[k:j])
-                    label = _WORD_LABEL.get(joined)
-                    if label:
-                        note(label, f"{'class' if attr == 'class' else attr}:{joined}", 1)
-    if not found:
+                label = ITEMPROPS.get(key)
+                if label and (best is None or _RANK_OF[label] > best[0]):
+                    best = (_RANK_OF[label], label, f"{attr}:{key}")
+    for name, value in zip(_NAMED, named, strict=True):
+        if value and len(value) <= 400:
+            word = _value_evidence(value)
+            if word is not None and (best is None or word[0] > best[0]):
+                best = (word[0], word[1], f"{name}:{word[2]}")
+    if best is None:
         return None
-    rank, _, label, evidence = max(found, key=lambda f: (f[0], f[1]))
+    rank, label, evidence = best
     return rank, ("boilerplate" if label == "generic" else label), evidence
 
 
