@@ -4,8 +4,8 @@
     python bench/html_speed.py --corpus ../shared/corpus/scrapinghub.jsonl.gz [--split dev] \
         [--rounds 3] [--warmup 100] [--save DIR] [--baseline CHECKOUT]
 
-Each page is cleaned in-process by Winnow (``read_html`` then the engine: what ``POST /v1/clean``
-with ``html`` runs, without HTTP), by trafilatura 2.3.1 (``extract``) and by readability-lxml
+Each page is cleaned by Winnow (``read_html`` then the engine: what ``POST /v1/clean`` with
+``html`` runs, without HTTP), by trafilatura 2.3.1 (``extract``) and by readability-lxml
 (``Document(...).summary()`` rendered as text), the three taking turns page by page so that the
 machine's load falls on all of them alike; the figure is the median over rounds of the total
 time, per page, and the ratio to trafilatura. Before the first round each extractor cleans
@@ -14,20 +14,24 @@ pages before. The first round is also reported on its own: pages the process has
 sidecar meets them. Later rounds see the same pages again, and what Winnow's process keeps then
 answers from memory: RE2 builds its DFA states as texts need them and keeps them (the rules took
 2.1 ms a scrapinghub dev page on first sight after the 121 train pages, 0.8 on the second), and
-the words of class names are cached. The first-sight cost falls as the warm-up grows (first
-round 1.39 times trafilatura after 30 pages, 1.20 after 121; the median of three rounds 1.17 and
-1.12). With --save, each extractor's answers are written
-as DIR/<name>.jsonl (``{"id", "text"}``) for shared/eval/score.py, so the quality of the same
-answers can be judged. With --baseline, another checkout's Winnow (an older commit: its service/
-folder imported under the name ``winnow_baseline``, with the checkout's rules/) takes its turn as a
-fourth extractor, so that a change's speed is measured in the same run, as a ratio.
+the words of class names are cached. The first-sight cost falls as the warm-up grows. (Engine
+0.15.0, each extractor in its own process, scrapinghub dev after 100 pages: first round 23.3 ms,
+1.27 times trafilatura; median of three rounds 22.5 ms, 1.23 times.) With --save, each
+extractor's answers are written as DIR/<name>.jsonl (``{"id", "text"}``) for shared/eval/score.py,
+so the quality of the same answers can be judged. With --baseline, another checkout's Winnow (an
+older commit: its service/ folder imported under the name ``winnow_baseline``, with the
+checkout's rules/) takes its turn as a fourth extractor, so that a change's speed is measured in
+the same run, as a ratio.
 
-readability-lxml and the baseline run in worker processes of their own (this script with
-``--worker``, which never imports this checkout's ``winnow.html``): importing ``winnow.html`` points
-readability-lxml's text measure at Winnow's linear one (the same results, faster), which would
-otherwise speed up the library and an older Winnow too. Each worker times its own extraction and
-sends the text back; the parent adds the time. Benchmark-only dependency:
-``pip install trafilatura==2.3.1``.
+Every extractor runs in a worker process of its own (this script with ``--worker``), as each runs
+alone in service: run in one process, they slow each other down (Winnow took 1.0-1.4 ms a page
+more on scrapinghub dev with trafilatura cleaning each page beside it, from the caches and memory
+they share), and an extractor in the parent would be measured under conditions the others are not.
+The parent sends each page to each worker in turn; a worker times its own extraction and sends
+the text and the seconds back. readability-lxml's and the baseline's workers never import this
+checkout's ``winnow.html``: importing it points readability-lxml's text measure at Winnow's linear
+one (the same results, faster), which would speed up the library and an older Winnow too.
+Benchmark-only dependency: ``pip install trafilatura==2.3.1``.
 """
 
 from __future__ import annotations
@@ -87,11 +91,38 @@ def readability_extractor():
     return extract
 
 
+def winnow_extractor():
+    """This checkout's Winnow on HTML: what ``POST /v1/clean`` with ``html`` runs, without HTTP."""
+    sys.path.insert(0, str(ROOT))
+    from winnow.answer import CleanRequest, build_answer
+    from winnow.config import Settings
+    from winnow.document import KEPT_LABELS_DEFAULT
+    from winnow.engine import Engine
+
+    engine = Engine.from_settings(Settings.from_env())
+
+    def extract(html: str) -> str:
+        answer, _ = build_answer(engine, CleanRequest(None, html, KEPT_LABELS_DEFAULT, "codepoint", False))
+        return answer["text"]
+
+    return extract
+
+
+def trafilatura_extractor():
+    import trafilatura
+
+    return lambda html: trafilatura.extract(html) or ""
+
+
 def worker(kind: str, checkout: str | None) -> int:
     """Serve one extractor on stdin/stdout: a JSON line with a page's html in, its text and seconds out."""
     out, sys.stdout = sys.stdout, sys.stderr  # a stray print must not break the protocol
-    extract = baseline_extractor(Path(checkout)) if kind == "baseline" else readability_extractor()
-    if "winnow.html" in sys.modules:
+    if kind == "baseline":
+        extract = baseline_extractor(Path(checkout))
+    else:
+        extract = {"winnow": winnow_extractor, "trafilatura": trafilatura_extractor,
+                   "readability": readability_extractor}[kind]()
+    if kind in ("readability", "baseline") and "winnow.html" in sys.modules:
         raise SystemExit("html_speed worker: this checkout's winnow.html was imported")
     out.write("ready\n")
     out.flush()
@@ -145,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus:
         parser.error("the following arguments are required: --corpus")
     try:
-        import trafilatura
+        import trafilatura  # noqa: F401  (its worker imports it; missing, say so before starting any)
     except ImportError as exc:
         print(f"html_speed: needs trafilatura (pip install trafilatura==2.3.1): {exc}", file=sys.stderr)
         return 2
@@ -153,34 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         records = [r for r in map(json.loads, f) if r.get("html")]
     pages = [r for r in records if r.get("split") == args.split]
     warmup = [r for r in records if r.get("split") != args.split][:max(args.warmup, 0)]
-    workers = [Worker("readability")]
+    # each extractor, in a worker of its own, gives a page's text and the seconds it spent on it
+    extractors = {"winnow": Worker("winnow")}
     if args.baseline:
-        workers.append(Worker("baseline", Path(args.baseline).resolve()))
-    sys.path.insert(0, str(ROOT))
-    from winnow.answer import CleanRequest, build_answer
-    from winnow.config import Settings
-    from winnow.document import KEPT_LABELS_DEFAULT
-    from winnow.engine import Engine
-
-    engine = Engine.from_settings(Settings.from_env())
-
-    def timed(extract):
-        def run(html: str) -> tuple[str, float]:
-            started = time.perf_counter()
-            text = extract(html)
-            return text, time.perf_counter() - started
-        return run
-
-    def winnow(html: str) -> str:
-        answer, _ = build_answer(engine, CleanRequest(None, html, KEPT_LABELS_DEFAULT, "codepoint", False))
-        return answer["text"]
-
-    # each extractor gives a page's text and the seconds it spent on it
-    extractors = {"winnow": timed(winnow)}
-    if args.baseline:
-        extractors["winnow-baseline"] = workers[1]
-    extractors["trafilatura"] = timed(lambda html: trafilatura.extract(html) or "")
-    extractors["readability-lxml"] = workers[0]
+        extractors["winnow-baseline"] = Worker("baseline", Path(args.baseline).resolve())
+    extractors["trafilatura"] = Worker("trafilatura")
+    extractors["readability-lxml"] = Worker("readability")
+    workers = list(extractors.values())
     totals: dict[str, list[float]] = {name: [] for name in extractors}
     answers: dict[str, dict[str, str]] = {name: {} for name in extractors}
 
