@@ -52,6 +52,54 @@ def test_a_text_node_collapses_every_run_of_blanks_to_one_space(text: str) -> No
     assert render_page(markup).text == " ".join(parsed.split())
 
 
+_TAGS = ("div", "p", "li", "span", "b", "a")
+
+
+@st.composite
+def _blank_separated(draw) -> tuple[str, str]:
+    """Markup of nested elements and words with blank text nodes between them (runs of any blanks),
+    and the same markup with each run a single space."""
+    runs, spaces = [], []
+
+    def node(depth: int) -> None:
+        for _ in range(draw(st.integers(0, 3))):
+            blank = draw(st.text(alphabet=_BLANKS, min_size=1, max_size=4))
+            runs.append(html.escape(blank))
+            spaces.append(" ")
+            if depth < 3 and draw(st.booleans()):
+                tag = draw(st.sampled_from(_TAGS))
+                runs.append(f"<{tag}>")
+                spaces.append(f"<{tag}>")
+                node(depth + 1)
+                runs.append(f"</{tag}>")
+                spaces.append(f"</{tag}>")
+            else:
+                word = draw(st.sampled_from(("one", "two", ".", "(x")))
+                runs.append(word)
+                spaces.append(word)
+
+    node(0)
+    return "<body>" + "".join(runs) + "</body>", "<body>" + "".join(spaces) + "</body>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_blank_separated())
+def test_blank_text_between_elements_renders_as_a_single_space_would(pair) -> None:
+    """Blank text nodes (most of a page's), of any blanks, render as a single space would: the walk
+    tells them by str.isspace() where no line is open, and collapses them with a pattern inside one."""
+    blanks, spaces = pair
+    got, expected = render_page(blanks), render_page(spaces)
+    assert (got.text, got.starts, got.ends) == (expected.text, expected.starts, expected.ends)
+    assert not any(got.text[s:e] != got.text[s:e].strip() or not got.text[s:e] for s, e in
+                   zip(got.starts, got.ends, strict=True))
+
+
+def test_a_blank_text_node_inside_a_line_is_a_space_and_outside_one_nothing() -> None:
+    assert render_page("<p><i>one</i> <b>.</b></p>").text == "one ."  # a blank node: a space, before "." too
+    assert render_page("<p><i>one</i><b>.</b></p>").text == "one."
+    assert render_page("<div>\n  <p>x</p>\n\t<div> </div>\u3000<p>y</p> </div>").text == "x\n\ny"
+
+
 def test_the_title_is_the_first_line_and_is_recorded() -> None:
     page = render_page("<html><head><title>The\n Headline</title><meta name=x></head>"
                        "<body><p>Body text.</p></body></html>")
