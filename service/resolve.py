@@ -55,6 +55,10 @@ class Policy:
     # with the model: runs outside the main block with at least this share of its gain are kept
     # too (0: one block)
     model_more_blocks: float = 0.2
+    # with the model, HTML input: a segment outside the kept blocks is kept too when readability's
+    # pick holds it, its markup names no chaff, and the model holds it content with at least this
+    # probability (above 1: never)
+    model_keep_picked: float = 0.1
     # a line an opened block took over is named by the markup or the category stage instead of
     # the opener when they name another kind of chaff with this probability (above 1: never)
     block_rename_probability: float = 0.5
@@ -309,6 +313,25 @@ def _name_chaff(decisions: Verdicts, classes: list[str], categories: Verdicts,
             labels[i], taggers[i] = named, names.taggers[i]
 
 
+def _keep_picked(doc: Document, keep: list[bool], classes: list[str], content_p: list[float], bar: float,
+                 opened: int, sure: float) -> None:
+    """HTML input: keep (in place) the segments the model judged (not a rule's, a repeat's or
+    residue) that readability's pick holds and no markup names chaff, when the model holds them
+    content with at least ``bar`` probability; past the section the main block opened, as inside
+    it, only what the model is sure of. The main block is one run of the page and the blocks kept
+    beside it must gain a share of what it gains: a wiki's references, a product's details or a
+    post's later paragraphs, split off by a table, a gallery or a widget, fall outside them, while
+    readability, judging elements, picks them with the body. Chosen by cross-validation on train
+    (rules/settings/thresholds.yaml)."""
+    line = doc.page.lines_of(doc.bounds[0])
+    unnamed = np.array([e is None for e in doc.page.evidence], dtype=bool)
+    picked = (np.asarray(doc.page.picked, dtype=bool) & unnamed)[np.maximum(line, 0)] & (line >= 0)
+    for i in np.flatnonzero(picked).tolist():
+        if not keep[i] and classes[i] in ("good", "bad") and content_p[i] >= bar \
+                and (i < opened or content_p[i] >= sure):
+            keep[i] = True
+
+
 def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
     segments = doc.segments
     if not segments:
@@ -348,6 +371,8 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         for a, b in others:  # past a section opener, again only what the model is sure of
             keep[a:b] = [c == "good" and (i < opened or score >= sure)
                          for i, c, score in zip(range(a, b), classes[a:b], judge_scores[a:b], strict=True)]
+        if policy.model_keep_picked <= 1.0 and doc.page is not None:
+            _keep_picked(doc, keep, classes, content_p, policy.model_keep_picked, opened, sure)
     elif p.context != "heuristic":
         keep = [start <= i < section and c == "good" for i, c in enumerate(classes)]
     else:

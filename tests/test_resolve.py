@@ -1,7 +1,7 @@
 import numpy as np
 
 from winnow.blocks import MAX_MORE_BLOCKS, main_block, more_blocks
-from winnow.document import Decision, Document, Span, Verdicts
+from winnow.document import Decision, Document, PageHints, Span, Verdicts
 from winnow.resolve import Policy, Proposals, _main_block, _smooth, resolve
 from winnow.segment import split_segments
 
@@ -285,3 +285,36 @@ def test_resolve_a_headline_shaped_first_line_said_again_is_the_title_not_a_repe
     assert decide(title=[])[0].rule == "repetition.repeated_line"
     menu = Span(segs[0].start, segs[0].end, "navigation", 0.9, "phrases_v1", "navigation.x")
     assert decide(rules=[menu])[0].rule == "navigation.x"
+
+
+def test_resolve_html_keeps_what_the_pick_holds_and_the_markup_does_not_name_past_the_main_block() -> None:
+    """HTML input: a line past the kept blocks stays when readability's pick holds it, no markup
+    names it chaff, and the model gives it at least model_keep_picked (a wiki's references after a
+    table); a picked line the markup names (a consent dialog readability took for prose), a line
+    outside the pick, and a picked line the model rejects outright go."""
+    lines = ["The body of the article, long enough to read as prose to the model for sure. " * 4] \
+        + ["A widget of many words that the model holds for chaff without a doubt. " * 3] * 4 \
+        + ["^ A reference the pick holds", "Cookie settings the pick holds", "A line outside the pick",
+           "A picked line the model rejects"]
+    text = "\n".join(lines)
+    starts = [sum(len(x) + 1 for x in lines[:k]) for k in range(len(lines))]
+    hints = PageHints(tuple(starts), tuple(s + len(x) for s, x in zip(starts, lines, strict=True)),
+                      picked=(True, False, False, False, False, True, True, False, True),
+                      evidence=(None,) * 6 + (("cookie", "class:consent"), None, None))
+    doc = Document(text, split_segments(text), page=hints)
+    verdicts = _model_verdicts(doc, (0.95, 0.05, 0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 0.05))
+
+    def kept(bar: float) -> list[bool]:
+        proposals = Proposals(rules=[], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(), context="model")
+        return [d.label == "content" for d in resolve(doc, proposals, Policy(model_keep_picked=bar)).decisions]
+
+    assert kept(0.1) == [True, False, False, False, False, True, False, False, False]
+    assert kept(0.0) == [True, False, False, False, False, True, False, False, True]
+    assert kept(1.01) == [True] + [False] * 8  # off
+    raw = Document(text, split_segments(text))  # raw text has no pick: nothing changes
+    proposals = Proposals(rules=[], residue=[], quality=_model_verdicts(raw, (0.95, 0.05, 0.05, 0.05, 0.05, 0.2, 0.2,
+                                                                             0.2, 0.05)),
+                          repetition=[], title=[], block_openers=frozenset(), context="model")
+    assert [d.label == "content" for d in resolve(raw, proposals, Policy(model_keep_picked=0.0)).decisions] == \
+        [True] + [False] * 8
