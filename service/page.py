@@ -212,53 +212,39 @@ def render_element(root, deadline: Deadline | None = None, max_lines: int | None
             if max_lines is not None and len(starts) > max_lines:  # before the deadline: bad input is a 422
                 raise TooManySegments(max_lines)
             check(deadline, "html rendering")
-        if event == "end":
+        if event == "start":
             tag = el.tag
             if tag in DROPPED:
-                if (text := el.tail) and (line_open or not text.isspace()):
-                    emit(text)
+                walk.skip_subtree()
                 continue
+            if n := _BREAKS.get(tag):
+                brk(n)
             if tag == "a":
-                links -= 1
-            elif tag == "title" and title_from >= 0 and page.title_line < 0:
-                close_line()
-                if len(starts) > title_from:
-                    page.title_line = title_from
-                    page.title = "".join(out)[starts[title_from]:ends[title_from]]
-            if n := _BREAKS.get(tag):  # brk(n), inline: the walk's most frequent call
-                if line_open:
+                links += 1
+            elif tag == "title" and page.title_line < 0 and title_from < 0:
+                brk(2)
+                title_from = len(starts)
+            stack.append(el)
+            opened[el] = chars
+            text = el.text
+        else:
+            if event == "end" and (tag := el.tag) not in DROPPED:
+                if tag == "a":
+                    links -= 1
+                elif tag == "title" and title_from >= 0 and page.title_line < 0:
                     close_line()
-                if out and n > pending:
-                    pending = n
-            sizes[el] = chars - opened.pop(el)
-            stack.pop()
-            if line_open and len(stack) < line_depth:
-                line_depth = len(stack)
-                line_el = stack[-1] if stack else None
-            if (text := el.tail) and (line_open or not text.isspace()):
-                emit(text)
-            continue
-        if event != "start":  # a comment or processing instruction: only its tail shows
-            if (text := el.tail) and (line_open or not text.isspace()):
-                emit(text)
-            continue
-        tag = el.tag
-        if tag in DROPPED:
-            walk.skip_subtree()
-            continue
-        if n := _BREAKS.get(tag):  # brk(n)
-            if line_open:
-                close_line()
-            if out and n > pending:
-                pending = n
-        if tag == "a":
-            links += 1
-        elif tag == "title" and page.title_line < 0 and title_from < 0:
-            brk(2)
-            title_from = len(starts)
-        stack.append(el)
-        opened[el] = chars
-        if (text := el.text) and (line_open or not text.isspace()):
+                    if len(starts) > title_from:
+                        page.title_line = title_from
+                        page.title = "".join(out)[starts[title_from]:ends[title_from]]
+                if n := _BREAKS.get(tag):
+                    brk(n)
+                sizes[el] = chars - opened.pop(el)
+                stack.pop()
+                if line_open and len(stack) < line_depth:
+                    line_depth = len(stack)
+                    line_el = stack[-1] if stack else None
+            text = el.tail  # an element's end (a dropped one's too), a comment or a processing instruction: its tail
+        if text and (line_open or not text.isspace()):
             emit(text)
     close_line()
     if max_lines is not None and len(starts) > max_lines:
