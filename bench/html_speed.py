@@ -50,6 +50,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def package_extractor(name: str):
+    """The Winnow package ``name`` (already importable) as an extractor: what ``POST /v1/clean`` with
+    ``html`` runs, without HTTP."""
+    answer = importlib.import_module(f"{name}.answer")
+    config = importlib.import_module(f"{name}.config")
+    engine = importlib.import_module(f"{name}.engine").Engine.from_settings(config.Settings.from_env())
+    kept = importlib.import_module(f"{name}.document").KEPT_LABELS_DEFAULT
+
+    def extract(html: str) -> str:
+        reply, _ = answer.build_answer(engine, answer.CleanRequest(None, html, kept, "codepoint", False))
+        return reply["text"]
+
+    extract.engine = engine
+    return extract
+
+
 def baseline_extractor(checkout: Path):
     """``checkout``'s Winnow as an extractor: its service/ folder imported as ``winnow_baseline``."""
     if not (checkout / "service" / "__init__.py").is_file():
@@ -60,16 +76,8 @@ def baseline_extractor(checkout: Path):
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
     spec.loader.exec_module(package)
-    answer = importlib.import_module(f"{name}.answer")
-    config = importlib.import_module(f"{name}.config")
-    engine = importlib.import_module(f"{name}.engine").Engine.from_settings(config.Settings.from_env())
-    kept = importlib.import_module(f"{name}.document").KEPT_LABELS_DEFAULT
-    print(f"baseline: engine {engine.version['engine']} from {checkout}", file=sys.stderr)
-
-    def extract(html: str) -> str:
-        reply, _ = answer.build_answer(engine, answer.CleanRequest(None, html, kept, "codepoint", False))
-        return reply["text"]
-
+    extract = package_extractor(name)
+    print(f"baseline: engine {extract.engine.version['engine']} from {checkout}", file=sys.stderr)
     return extract
 
 
@@ -91,23 +99,6 @@ def readability_extractor():
     return extract
 
 
-def winnow_extractor():
-    """This checkout's Winnow on HTML: what ``POST /v1/clean`` with ``html`` runs, without HTTP."""
-    sys.path.insert(0, str(ROOT))
-    from winnow.answer import CleanRequest, build_answer
-    from winnow.config import Settings
-    from winnow.document import KEPT_LABELS_DEFAULT
-    from winnow.engine import Engine
-
-    engine = Engine.from_settings(Settings.from_env())
-
-    def extract(html: str) -> str:
-        answer, _ = build_answer(engine, CleanRequest(None, html, KEPT_LABELS_DEFAULT, "codepoint", False))
-        return answer["text"]
-
-    return extract
-
-
 def trafilatura_extractor():
     import trafilatura
 
@@ -120,7 +111,7 @@ def worker(kind: str, checkout: str | None) -> int:
     if kind == "baseline":
         extract = baseline_extractor(Path(checkout))
     else:
-        extract = {"winnow": winnow_extractor, "trafilatura": trafilatura_extractor,
+        extract = {"winnow": lambda: package_extractor("winnow"), "trafilatura": trafilatura_extractor,
                    "readability": readability_extractor}[kind]()
     if kind in ("readability", "baseline") and "winnow.html" in sys.modules:
         raise SystemExit("html_speed worker: this checkout's winnow.html was imported")
