@@ -109,7 +109,9 @@ def _fold_models(args, seed: int, data, examples, folds: np.ndarray, params) -> 
     for model, path in zip(models, paths, strict=False):
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
-    return models
+    # judged as saved, as the service loads a model (the artifact stores some weights in float32):
+    # a run that fits the models and a run that takes them from the cache give the same answers
+    return [SegmentModel.load(p) for p in paths] if paths else models
 
 
 _RENDERED: dict[str, tuple] = {}  # page id -> read_html's answer

@@ -36,7 +36,7 @@ from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
 from .taggers.unjudged import UnjudgedTagger
 
-ENGINE_VERSION = "0.16.0"
+ENGINE_VERSION = "0.17.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
 
@@ -174,6 +174,7 @@ class Engine:
         self.taggers = build_taggers(rules, stop, thresholds, model, stop_hashes)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
+        self.thread_openers = frozenset(r.id for r in rules.rules if r.opens_section and r.thread_replies)
         self.article_openers = frozenset(r.id for r in rules.rules if r.opens_article)
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
                         "model": model.version if model is not None else None}
@@ -232,7 +233,8 @@ class Engine:
         an extractor the client ran), so no line is judged by its page: only the rules remove.
         ``page``: what an HTML page's markup says of each line (html.read_html)."""
         doc = self.document(text, deadline, extracted, page)
-        proposals = Proposals.of(doc, self.block_openers, self.section_openers, self.article_openers)
+        proposals = Proposals.of(doc, self.block_openers, self.section_openers, self.article_openers,
+                                 self.thread_openers)
         resolution = resolve(doc, proposals, self.thresholds.resolve)
         check(deadline, "resolution")
         return assemble(doc, resolution)

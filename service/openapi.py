@@ -168,6 +168,7 @@ def _schemas(settings: Settings) -> dict:
                     "score": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                     "max_chars": {"type": ["integer", "null"]},
                     "opens_block": {"type": "boolean"}, "opens_section": {"type": "boolean"},
+                    "thread_replies": {"type": "boolean"},
                     "opens_article": {"type": "boolean"}, "marks_paywalled": {"type": "boolean"},
                     "inline": {"type": "boolean"}, "pack": {"type": "string"},
                 },

@@ -45,9 +45,14 @@ class Policy:
     # block asks for less (chosen by cross-validation on train, bench/model_cv.py)
     model_block_bias_markdown: float = 0.3
     model_block_cap_chars: int = 400
-    # with the model: past a section opener (comments, related) a segment is kept from this
-    # probability of content (above 1: nothing past the opener is kept)
+    # with the model: past a section opener that may head a thread's replies ("name said:"), a
+    # segment is kept from this probability of content (above 1: nothing past the opener is kept)
     model_section_threshold: float = 0.6
+    # the same past the header of comments under an article ("12 thoughts on", "name says:")
+    model_comment_section_threshold: float = 1.01
+    # such a header opens the section only once this many characters of prose stand before it in
+    # the main block ("124 Comments" beside the byline links to the comments)
+    comment_section_min_prose: float = 500.0
     # with the model: an opened block (a related list, an offer) also ends at a segment the model
     # holds content with this probability, however short ("Read more" that expands a product's
     # details is no list header to the model); above 1: only long prose ends a block
@@ -81,6 +86,8 @@ class Proposals:
     block_openers: frozenset[str]  # ids of rules that open a block
     section_openers: frozenset[str] = frozenset()  # ids of rules that end the article
     article_openers: frozenset[str] = frozenset()  # ids of rules that begin it (a dateline)
+    # ids of section openers whose section may be a thread's replies (the rest head an article's comments)
+    thread_openers: frozenset[str] = frozenset()
     # what ``quality`` holds: the heuristic's classes (smoothed here), the segment model's verdicts
     # (read in context already), or nothing judged (a page too short for context: only rules remove)
     context: str = "heuristic"
@@ -92,7 +99,7 @@ class Proposals:
 
     @classmethod
     def of(cls, doc: Document, block_openers: frozenset[str], section_openers: frozenset[str],
-           article_openers: frozenset[str]) -> Proposals:
+           article_openers: frozenset[str], thread_openers: frozenset[str] = frozenset()) -> Proposals:
         """The document's proposals by role, grouped for the resolver: a line rule that fired on a
         sentence cut out of a longer line acts like inline residue."""
         end_of = dict(zip(*(b.tolist() for b in doc.bounds[:2]), strict=True))  # each segment's end, by its start
@@ -106,7 +113,7 @@ class Proposals:
         judge = quality.rules[0].split(".", 1)[0] if quality else "unjudged"
         return cls(rules=rules, residue=residue, quality=quality, repetition=doc.proposals.get("repetition", []),
                    title=doc.proposals.get("title", []), block_openers=block_openers,
-                   section_openers=section_openers, article_openers=article_openers,
+                   section_openers=section_openers, article_openers=article_openers, thread_openers=thread_openers,
                    context=CONTEXT_OF_JUDGE[judge], markdown=doc.markdown,
                    categories=doc.proposals.get("category", Verdicts()), dom=doc.proposals.get("dom", []))
 
@@ -242,15 +249,18 @@ def _smooth(classes: list[str], lo: int, hi: int) -> list[bool]:
     return keep
 
 
-def _section_start(decisions: Verdicts, classes: list[str], openers: frozenset[str],
-                   start: int, end: int) -> int:
-    """Where a section that ends the article (comments, related) opens, once prose has begun."""
-    seen_prose = False
+def _section_start(decisions: Verdicts, classes: list[str], openers: frozenset[str], start: int, end: int,
+                   lengths: np.ndarray, threads: frozenset[str] = frozenset(), min_prose: float = 0.0) -> int:
+    """Where a section that ends the article (comments) opens, once prose has begun. The header of
+    an article's comments (an opener not in ``threads``) opens it only once ``min_prose`` characters
+    of prose stand before it: "124 Comments" beside the byline is a link to them, not their head."""
+    prose = 0.0
     rules = decisions.rules
     for i in range(start, end):
-        if seen_prose and classes[i] == "rule" and rules[i] in openers:
+        if prose and classes[i] == "rule" and rules[i] in openers and (rules[i] in threads or prose >= min_prose):
             return i
-        seen_prose = seen_prose or classes[i] in CONTENT_CLASSES
+        if classes[i] in CONTENT_CLASSES:
+            prose += lengths[i]
     return end
 
 
@@ -359,11 +369,15 @@ def resolve(doc: Document, p: Proposals, policy: Policy) -> Resolution:
         start, end = _main_block(lengths, weights)
     if p.article_openers and p.context != "none":
         start = _article_start(decisions, p.article_openers, start, end)
-    section = _section_start(decisions, classes, p.section_openers, start, end)
+    section = _section_start(decisions, classes, p.section_openers, start, end, lengths, p.thread_openers,
+                             policy.comment_section_min_prose)
     if p.context == "model":  # the model has read the context already: no jusText smoothing
-        # past a comments or related opener, only what the model is sure of is kept (a forum's
-        # replies after "X said:" are the page's content; an article's comments are not)
-        sure = policy.model_section_threshold
+        # past a comments opener, only what the model is sure of is kept (a forum's replies after
+        # "X said:" are the page's content; an article's comments are not), and under an article's
+        # comment header ("12 thoughts on") surer still
+        opener = decisions.rules[section] if section < end else None
+        sure = (policy.model_section_threshold if opener in p.thread_openers
+                else policy.model_comment_section_threshold)
         judge_scores = judged.scores
         keep = [start <= i < end and c == "good" and (i < section or score >= sure)
                 for i, (c, score) in enumerate(zip(classes, judge_scores, strict=True))]

@@ -32,7 +32,7 @@ _FINDER_MAX_MEM = 128 << 20
 _RULE_KEYS = {
     "id", "label", "description", "scope", "phrases", "patterns", "languages",
     "score", "max_chars", "opens_block", "opens_section", "opens_article", "inline", "case_sensitive", "examples",
-    "marks_paywalled",
+    "marks_paywalled", "thread_replies",
 }
 
 
@@ -55,6 +55,10 @@ class Rule:
     max_chars: int | None
     opens_block: bool  # the label runs on over what follows until prose resumes (a paywall offer)
     opens_section: bool  # once the article has begun, the label runs on to its end (comments)
+    # with opens_section: what the header opens may be a thread's replies ("name said:" quoting a
+    # post, a Q&A's "Add a comment"), a forum's content, so the model keeps what it is sure of past
+    # it; without it, comments under an article ("12 thoughts on", "name says:") follow
+    thread_replies: bool
     opens_article: bool  # the article begins here: the main block does not start before it (a dateline)
     inline: bool  # the span is the match (or its groups), not the segment around it
     case_sensitive: bool  # capitals are the point (a dateline): matched as written
@@ -68,6 +72,7 @@ class Rule:
             "id": self.id, "label": self.label, "description": self.description, "scope": self.scope,
             "languages": list(self.languages), "score": self.score, "max_chars": self.max_chars,
             "opens_block": self.opens_block, "opens_section": self.opens_section,
+            "thread_replies": self.thread_replies,
             "opens_article": self.opens_article, "inline": self.inline, "marks_paywalled": self.marks_paywalled,
             "pack": self.pack,
         }
@@ -163,6 +168,10 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
     if not 0.0 < score <= 1.0:
         raise RuleError(f"{where}: score must be in (0, 1]")
     max_chars = raw.get("max_chars", defaults.get("max_chars"))
+    opens_section = bool(raw.get("opens_section", defaults.get("opens_section", False)))
+    thread_replies = bool(raw.get("thread_replies", defaults.get("thread_replies", False)))
+    if thread_replies and not opens_section:
+        raise RuleError(f"{where}: thread_replies says what a section header opens: it needs opens_section")
     return Rule(
         id=rule_id,
         label=label,
@@ -176,7 +185,8 @@ def _parse_rule(raw: dict, pack: str, defaults: dict) -> Rule:
         score=score,
         max_chars=int(max_chars) if max_chars is not None else None,
         opens_block=bool(raw.get("opens_block", defaults.get("opens_block", False))),
-        opens_section=bool(raw.get("opens_section", defaults.get("opens_section", False))),
+        opens_section=opens_section,
+        thread_replies=thread_replies,
         opens_article=bool(raw.get("opens_article", defaults.get("opens_article", False))),
         inline=inline,
         case_sensitive=case_sensitive,

@@ -355,3 +355,15 @@ def test_pipeline_the_category_stage_takes_the_boilerplate_margin(engine: Engine
     assert wide.text == narrow.text  # naming only: the same lines are removed
     assert sum(wide.removed_chars_by_label.values()) == sum(narrow.removed_chars_by_label.values())
     assert wide.removed_chars_by_label["boilerplate"] < narrow.removed_chars_by_label["boilerplate"]
+
+
+def test_pipeline_a_blog_comment_head_opens_article_comments_a_forum_quote_opens_replies(engine: Engine) -> None:
+    """"name on date at time said:" is both a blog comment's head and a forum quote's shape; the
+    article-comment rule, listed first, names it, so the stricter bar of an article's comments
+    applies past it. "name said:" alone opens a thread's replies."""
+    blog = "Alex on September 17, 2018 at 6:34 am said:"
+    forum = "PeterT said:"
+    text = "\n\n".join([PROSE, PROSE, blog, PROSE, forum, PROSE])
+    rules = {text[s.start:s.end].strip(): s.rule for s in engine.clean(text).spans}
+    assert rules[blog] == "comments.author_says" and "comments.author_says" not in engine.thread_openers
+    assert rules[forum] == "comments.quote_header" and "comments.quote_header" in engine.thread_openers

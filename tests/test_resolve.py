@@ -157,7 +157,9 @@ def test_resolve_article_opener_cuts_what_the_main_block_took_in_before_it() -> 
 
 def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of() -> None:
     """A forum's replies after "X said:" are its content, an article's comments are not: past a
-    comments opener the model's sure verdicts are kept, the rest takes the section's label."""
+    comments opener the model's sure verdicts are kept, the rest takes the section's label. Past a
+    header of a thread's replies the bar is ``model_section_threshold``; past the header of an
+    article's comments, ``model_comment_section_threshold``."""
     text = "\n".join(["The first post of the thread, long enough to be prose. " * 4, "jane said:",
                       "A reply the model is sure of, long enough to be prose too. " * 4,
                       "A reply the model doubts, long enough to be prose as well. " * 4])
@@ -165,16 +167,51 @@ def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of()
     probabilities = (0.95, 0.1, 0.9, 0.55)
     verdicts = _model_verdicts(doc, probabilities)
     said = doc.segments[1]
-    opener = Span(said.start, said.end, "comments", 0.9, "phrases_v1", "comments.author_says")
 
-    def labels(threshold: float) -> list[str]:
+    def labels(policy: Policy, rule: str = "comments.quote_header") -> list[str]:
+        opener = Span(said.start, said.end, "comments", 0.9, "phrases_v1", rule)
         proposals = Proposals(rules=[opener], residue=[], quality=verdicts, repetition=[], title=[],
-                              block_openers=frozenset(), section_openers=frozenset({"comments.author_says"}),
-                              context="model")
-        return [d.label for d in resolve(doc, proposals, Policy(model_section_threshold=threshold)).decisions]
+                              block_openers=frozenset(),
+                              section_openers=frozenset({"comments.quote_header", "comments.author_says"}),
+                              thread_openers=frozenset({"comments.quote_header"}), context="model")
+        return [d.label for d in resolve(doc, proposals, policy).decisions]
 
-    assert labels(0.6) == ["content", "comments", "content", "comments"]
-    assert labels(1.01) == ["content", "comments", "comments", "comments"]  # nothing past the opener
+    assert labels(Policy(model_section_threshold=0.6)) == ["content", "comments", "content", "comments"]
+    # nothing past the opener
+    assert labels(Policy(model_section_threshold=1.01)) == ["content", "comments", "comments", "comments"]
+    # the thread's bar does not apply under an article's comment header, nor the comments' bar to a thread
+    strict = Policy(model_section_threshold=0.6, model_comment_section_threshold=1.01)
+    assert labels(strict) == ["content", "comments", "content", "comments"]
+    assert labels(strict, "comments.author_says") == ["content", "comments", "comments", "comments"]
+    lenient = Policy(model_section_threshold=1.01, model_comment_section_threshold=0.6)
+    assert labels(lenient, "comments.author_says") == ["content", "comments", "content", "comments"]
+
+
+def test_resolve_an_article_comment_header_opens_the_section_only_after_enough_prose() -> None:
+    """"124 Comments" beside the byline links to the comments: before ``comment_section_min_prose``
+    characters of prose it opens nothing (the article after it stays), after them it does. A
+    thread's header ("name said:") opens its section once any prose stands before it."""
+    lead = "The lead paragraph of the story, long enough to read as prose. " * 2
+    body = "The body of the story goes on here, long enough to read as prose too. " * 4
+    text = "\n".join([lead, "124 Comments", body, body])
+    doc = Document(text, split_segments(text))
+    verdicts = _model_verdicts(doc, (0.95, 0.1, 0.9, 0.55))
+    header = doc.segments[1]
+
+    def labels(rule: str, min_prose: float) -> list[str]:
+        opener = Span(header.start, header.end, "comments", 0.9, "phrases_v1", rule)
+        proposals = Proposals(rules=[opener], residue=[], quality=verdicts, repetition=[], title=[],
+                              block_openers=frozenset(),
+                              section_openers=frozenset({"comments.section_header", "comments.quote_header"}),
+                              thread_openers=frozenset({"comments.quote_header"}), context="model")
+        policy = Policy(model_comment_section_threshold=1.01, comment_section_min_prose=min_prose)
+        return [d.label for d in resolve(doc, proposals, policy).decisions]
+
+    assert len(lead) < 1000
+    assert labels("comments.section_header", 1000) == ["content", "comments", "content", "content"]
+    assert labels("comments.section_header", 0) == ["content", "comments", "comments", "comments"]
+    # opened: past it the thread's bar (0.6) keeps the 0.9 line and not the 0.55 one
+    assert labels("comments.quote_header", 1000) == ["content", "comments", "content", "comments"]
 
 
 def _model_verdicts(doc: Document, probabilities: tuple[float, ...], threshold: float = 0.3) -> Verdicts:

@@ -65,11 +65,31 @@ def test_rules_load_a_valid_pack(tmp_path: Path) -> None:
         (GOOD_RULE.replace("phrases: [advertisement]", "patterns: ['(a)\\1']"), "RE2"),
         (GOOD_RULE.replace("phrases: [advertisement]", "phrases: [advertisement]\n    colour: red"), "unknown keys"),
         (GOOD_RULE.replace("phrases: [advertisement]", "scope: everywhere\n    phrases: [advertisement]"), "scope"),
+        (GOOD_RULE.replace("phrases: [advertisement]", "thread_replies: true\n    phrases: [advertisement]"),
+         "needs opens_section"),
     ],
 )
 def test_rules_reject_bad_packs(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(RuleError, match=message):
         load_rules(_pack(tmp_path, body))
+
+
+def test_rules_a_section_header_may_open_a_thread_of_replies(tmp_path: Path) -> None:
+    body = GOOD_RULE.replace("phrases: [advertisement]", "opens_section: true\n    phrases: [advertisement]")
+    (plain,) = load_rules(_pack(tmp_path, body)).rules
+    assert plain.opens_section and not plain.thread_replies
+    body = body.replace("opens_section: true", "opens_section: true\n    thread_replies: true")
+    (thread,) = load_rules(_pack(tmp_path, body)).rules
+    assert thread.thread_replies and thread.info()["thread_replies"] is True
+
+
+def test_rules_of_equal_score_the_first_listed_names_the_line() -> None:
+    """A blog's dated comment head ("name on date at time said:") is also a forum quote's shape
+    ("name said:"); the article-comment rule is listed first and names it, as the resolver takes
+    the first of equally scored rule spans of a segment."""
+    line = "Alex on September 17, 2018 at 6:34 am said:"
+    assert [h.rule.id for h in RULES.line_hits(line)] == ["comments.author_says", "comments.quote_header"]
+    assert [h.rule.id for h in RULES.line_hits("PeterT said:")] == ["comments.quote_header"]
 
 
 def test_rules_empty_directory_fails(tmp_path: Path) -> None:
