@@ -180,10 +180,11 @@ def test_resolve_past_a_section_opener_the_model_keeps_only_what_it_is_sure_of()
     # nothing past the opener
     assert labels(Policy(model_section_threshold=1.01)) == ["content", "comments", "comments", "comments"]
     # the thread's bar does not apply under an article's comment header, nor the comments' bar to a thread
-    strict = Policy(model_section_threshold=0.6, model_comment_section_threshold=1.01)
+    # (the article here is shorter than the prose an article's comment header asks before it)
+    strict = Policy(model_section_threshold=0.6, model_comment_section_threshold=1.01, comment_section_min_prose=0)
     assert labels(strict) == ["content", "comments", "content", "comments"]
     assert labels(strict, "comments.author_says") == ["content", "comments", "comments", "comments"]
-    lenient = Policy(model_section_threshold=1.01, model_comment_section_threshold=0.6)
+    lenient = Policy(model_section_threshold=1.01, model_comment_section_threshold=0.6, comment_section_min_prose=0)
     assert labels(lenient, "comments.author_says") == ["content", "comments", "content", "comments"]
 
 
