@@ -174,7 +174,7 @@ class Engine:
         self.taggers = build_taggers(rules, stop, thresholds, model, stop_hashes)
         self.block_openers = frozenset(r.id for r in rules.rules if r.opens_block)
         self.section_openers = frozenset(r.id for r in rules.rules if r.opens_section)
-        self.thread_openers = frozenset(r.id for r in rules.rules if r.opens_section and r.thread_replies)
+        self.thread_openers = frozenset(r.id for r in rules.rules if r.thread_replies)  # (all section openers)
         self.article_openers = frozenset(r.id for r in rules.rules if r.opens_article)
         self.version = {"engine": ENGINE_VERSION, "rules": rules.version,
                         "model": model.version if model is not None else None}
