@@ -6,6 +6,7 @@
     python bench/label_lines.py agree            # lines labelled twice, and how often alike
     python bench/label_lines.py summary          # pages, lines and labels in the set
     python bench/label_lines.py export|import --train ...   # a train page, for the training set
+    python bench/label_lines.py pick --corpus C [C ...] [--per-type article=15,forum=6]   # train pages to label next
 
 The labels of a page live in bench/labels/categories/<corpus>/<id>.json (a second, independent
 labelling of some pages in bench/labels/categories-second/): the view's sha256 and one
@@ -21,6 +22,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -143,6 +145,52 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+# the labels the category stage named worst on the dev set (engine 0.17.0: comments F1 0.32, paywall
+# 0.44, related 0.42, image 0.47), and each one's weight when pages are ranked for labelling
+WANTED = {"comments": 3, "paywall": 4, "image": 3, "newsletter": 2, "ad": 2, "related": 1, "cookie": 1}
+WANTED_CAP = 20  # lines of one label counted at most: a page of 200 related lines is not 10 pages' worth
+BEYOND_ENGLISH = 1.5  # a page whose <html lang> names another language is worth this much more
+_LANG = re.compile(r"<html[^>]*\blang=[\"']?([a-zA-Z]{2})")
+
+
+def page_worth(labels: list[str]) -> float:
+    """How much a page's lines would teach the category stage: its lines of the WANTED labels (by
+    what its markup says, model/silver.py), weighed, each label counted up to WANTED_CAP times, over
+    the square root of its line count (a long page costs a labeller more)."""
+    counts = Counter(labels)
+    return sum(min(counts[k], WANTED_CAP) * w for k, w in WANTED.items()) / max(len(labels), 1) ** 0.5
+
+
+def pick(args: argparse.Namespace) -> int:
+    """Train pages not yet labelled (in either set), ranked by ``page_worth`` within each page type."""
+    from winnow.model.silver import line_labels
+
+    have = {p.stem for folder in (LABELS_DIR, TRAIN_DIR) for p in folder.glob("*/*.json")}
+    per_type = dict((k, int(v)) for k, v in (item.split("=") for item in args.per_type.split(",") if item))
+    ranked: dict[str, list] = {}
+    for corpus in args.corpus:
+        with gzip.open(corpus, "rt", encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                record = json.loads(line)
+                if record.get("split") != "train" or record["id"] in have or not record.get("html"):
+                    continue
+                text = record["views"].get(args.view) or ""
+                lines = len(lines_of(text))
+                if not args.min_lines <= lines <= args.max_lines:
+                    continue
+                labels = [label for label, _ in line_labels(record["html"], text)[2]]
+                kind = record.get("page_type", "article")
+                lang = _LANG.search(record["html"], 0, 3000)
+                worth = page_worth(labels) * (BEYOND_ENGLISH if lang and lang.group(1).lower() != "en" else 1.0)
+                ranked.setdefault(kind, []).append((worth, corpus_name(corpus), record["id"], lines))
+                if n % 100 == 0:
+                    print(f"  {corpus_name(corpus)}: {n} records read", file=sys.stderr)
+    for kind, rows in sorted(ranked.items()):
+        for worth, corpus, page_id, lines in sorted(rows, reverse=True)[:per_type.get(kind, args.default)]:
+            print(f"{kind}\t{corpus}\t{page_id}\t{lines}\t{worth:.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -158,8 +206,16 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--second", action="store_true", help="an independent second labelling")
     sub.add_parser("agree").add_argument("--train", action="store_true", help="the training set's pages")
     sub.add_parser("summary").add_argument("--train", action="store_true", help="the training set")
+    p = sub.add_parser("pick", help="train pages to label next: one row per page, by type, best first")
+    p.add_argument("--corpus", type=Path, nargs="+", required=True)
+    p.add_argument("--view", default="text")
+    p.add_argument("--per-type", default="", help="how many pages of each type, e.g. article=15,forum=6")
+    p.add_argument("--default", type=int, default=5, help="how many of a type --per-type does not name")
+    p.add_argument("--min-lines", type=int, default=30)
+    p.add_argument("--max-lines", type=int, default=220)
     args = ap.parse_args(argv)
-    return {"export": export, "import": import_, "agree": agree, "summary": summary}[args.command](args)
+    return {"export": export, "import": import_, "agree": agree, "summary": summary,
+            "pick": pick}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,38 @@ def test_category_cv_bench_names_the_held_out_hand_labelled_chaff(tmp_path):
     assert [float(b) for _, mp, _, _, b in rows if mp == "1.01"] == [1.0, 1.0]
 
 
+def test_label_lines_pick_ranks_unlabelled_train_pages_by_the_chaff_their_markup_names(tmp_path):
+    """bench/label_lines.py pick: train pages only, ranked within their type by the lines their markup
+    names with the labels the category stage names worst (here comments), a page in another
+    language worth 1.5 times as much, and as many of each type as asked."""
+    corpus = tmp_path / "tiny.jsonl.gz"
+    menu = "<nav>" + "".join(f"<a href='/s{k}'>Section {k}</a><br>" for k in range(10)) + "</nav>"
+    comments = "<div class='comments'>" + "".join(f"<p>Reader {k} wrote a reply here</p>" for k in range(8)) + "</div>"
+
+    def page(page_id, split, kind, body, lang="en"):
+        html = f"<html lang='{lang}'><body>{menu}<article><p>{PROSE}</p></article>{body}</body></html>"
+        lines = [f"Section {k}" for k in range(10)] + [PROSE] + re.findall(r"<p>([^<]+)</p>", body)
+        return {"id": page_id, "split": split, "page_type": kind, "html": html, "gold": PROSE,
+                "views": {"text": "\n".join(lines)}}
+
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for rec in (page("plain", "train", "article", ""), page("talk", "train", "article", comments),
+                    page("rede", "train", "article", comments, lang="de"), page("held", "dev", "article", comments),
+                    page("thread", "train", "forum", comments), page("thread2", "train", "forum", "")):
+            f.write(json.dumps(rec) + "\n")
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "label_lines.py"), "pick", "--corpus", str(corpus),
+                          "--per-type", "article=3", "--default", "1", "--min-lines", "1"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows = [line.split("\t") for line in run.stdout.splitlines()]
+    assert [(kind, page_id) for kind, _, page_id, _, _ in rows] == [
+        ("article", "rede"), ("article", "talk"), ("article", "plain"), ("forum", "thread")]
+    worth = {page_id: float(w) for _, _, page_id, _, w in rows}
+    assert worth["plain"] == 0.0 and worth["talk"] > 0.0
+    assert worth["rede"] == pytest.approx(1.5 * worth["talk"], abs=0.01)
+    assert all(corpus_name == "tiny" for _, corpus_name, _, _, _ in rows)
+
+
 def test_rule_hits_bench_counts_fires_and_fires_on_gold_lines(tmp_path):
     """Each of the 3 pages' text view fires "Advertisement" 3 times, never on the gold; the
     markdown view's image residue is stripped first, as in the engine."""
