@@ -36,7 +36,7 @@ from .taggers.segment_model import ModelTagger
 from .taggers.title import TitleTagger
 from .taggers.unjudged import UnjudgedTagger
 
-ENGINE_VERSION = "0.17.0"
+ENGINE_VERSION = "0.18.0"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MARKDOWN_MIN_LINKS = 3  # "](" this often: Markdown input (every Markdown page of the train split has more)
 

@@ -354,7 +354,11 @@ def test_pipeline_the_category_stage_takes_the_boilerplate_margin(engine: Engine
     narrow, wide = engine.clean(text), wider.clean(text)
     assert wide.text == narrow.text  # naming only: the same lines are removed
     assert sum(wide.removed_chars_by_label.values()) == sum(narrow.removed_chars_by_label.values())
-    assert wide.removed_chars_by_label["boilerplate"] < narrow.removed_chars_by_label["boilerplate"]
+    # the stage names boilerplate less often: fewer segments are proposed as boilerplate (which of
+    # them the page removes, and whether a rule named them first, depends on the artifact)
+    proposed = [e.document(text).proposals["category"].labels.count("boilerplate") for e in (engine, wider)]
+    assert proposed[1] < proposed[0], proposed
+    assert wide.removed_chars_by_label["boilerplate"] <= narrow.removed_chars_by_label["boilerplate"]
 
 
 def test_pipeline_a_blog_comment_head_opens_article_comments_a_forum_quote_opens_replies(engine: Engine) -> None:
