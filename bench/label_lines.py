@@ -162,17 +162,18 @@ def page_worth(labels: list[str]) -> float:
 
 
 def pick(args: argparse.Namespace) -> int:
-    """Train pages not yet labelled (in either set), ranked by ``page_worth`` within each page type."""
+    """Train pages not yet in the training set, ranked by ``page_worth`` within each page type."""
     from winnow.model.silver import line_labels
 
-    have = {p.stem for folder in (LABELS_DIR, TRAIN_DIR) for p in folder.glob("*/*.json")}
+    have = {(p.parent.name, p.stem) for p in TRAIN_DIR.glob("*/*.json")}
     per_type = dict((k, int(v)) for k, v in (item.split("=") for item in args.per_type.split(",") if item))
     ranked: dict[str, list] = {}
     for corpus in args.corpus:
         with gzip.open(corpus, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 record = json.loads(line)
-                if record.get("split") != "train" or record["id"] in have or not record.get("html"):
+                if record.get("split") != "train" or (corpus_name(corpus), record["id"]) in have \
+                        or not record.get("html"):
                     continue
                 text = record["views"].get(args.view) or ""
                 lines = len(lines_of(text))
